@@ -1,0 +1,73 @@
+"""Typed settings, read once from the environment, failing loudly when one is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_URL: Final = "https://api.telegram.org"
+REPO_ROOT: Final = Path(__file__).resolve().parent.parent
+MIN_SECRET_LENGTH: Final = 32
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """Everything a deployment configures. Field aliases are the environment variable names."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default=TELEGRAM_API_URL, alias="TELEGRAM_API_URL")
+    data_dir: Path = Field(default=Path("data"), alias="SSPBOT_DATA_DIR")
+    secret: SecretStr | None = Field(default=None, alias="SSPBOT_SECRET")
+    staff_group_id: int | None = Field(default=None, alias="SSPBOT_STAFF_GROUP_ID")
+    content_dir: Path = Field(default=REPO_ROOT / "content", alias="SSPBOT_CONTENT_DIR")
+    log_level: str = Field(default="INFO", alias="SSPBOT_LOG_LEVEL")
+    poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "sspbot.sqlite3"
+
+    @property
+    def bot_base_url(self) -> str:
+        return self.telegram_api_url.rstrip("/") + "/bot"
+
+    @property
+    def bot_file_url(self) -> str:
+        return self.telegram_api_url.rstrip("/") + "/file/bot"
+
+    def require_token(self) -> str:
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise SettingsError(
+                "TELEGRAM_BOT_TOKEN is not set: put the token BotFather gave you in the "
+                "environment (see deploy/.env.example), or run the demo with `make demo`."
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+    def require_secret(self) -> bytes:
+        value = self.secret.get_secret_value() if self.secret else ""
+        if len(value) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"SSPBOT_SECRET must be set to at least {MIN_SECRET_LENGTH} random characters "
+                "(for example the output of `openssl rand -base64 48`); it keys the hashes and "
+                "the encryption that keep users anonymous."
+            )
+        return value.encode()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment once; wrap pydantic's errors in one that names the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        names = ", ".join(
+            str(detail["loc"][0]) for detail in error.errors() if detail.get("loc")
+        )
+        raise SettingsError(f"invalid setting(s): {names}: {error}") from error

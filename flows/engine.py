@@ -1,0 +1,275 @@
+"""The pure step engine: session + event -> new session + replies + effects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Final
+
+from transitions import EventData, Machine, MachineError
+
+AUDIENCES: Final = ("child", "teen", "youth", "parent", "professional")
+YOUNG: Final = frozenset({"child", "teen", "youth"})
+
+
+class EventKind(StrEnum):
+    """What a person did, whatever the channel."""
+
+    COMMAND = "command"  # value: command name without slash, argument: the rest
+    CHOICE = "choice"  # value: choice name, step: the step its button belongs to
+    TEXT = "text"  # value: what was typed
+    MEDIA = "media"  # value: photo, video, document, voice, ...; the content is never kept
+    UNSUPPORTED = "unsupported"  # sticker, location, contact, poll, ...: nothing to act on
+    EDITED = "edited"  # an edit of an earlier message
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    value: str = ""
+    argument: str = ""
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class Session:
+    """Where one conversation is. Stored as is; holds no identifier of the person."""
+
+    flow: str
+    state: str
+    audience: str | None = None
+    step: int = 0
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: the choice it sends, and where its label is written."""
+
+    choice: str
+    shared_label: str | None = None  # a label in general/buttons.j2; else `button_<choice>`
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show: a template, its variables and buttons bound to a step."""
+
+    template: str
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    step: int | None = None
+    replaces_pressed: bool = False
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Work for the shell to do (store a report, open a case); flows never do I/O."""
+
+    kind: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    session: Session
+    replies: tuple[Reply, ...] = ()
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button offered in a state: its name, the trigger it fires, who sees it."""
+
+    name: str
+    trigger: str
+    audiences: frozenset[str] | None = None
+    label: str | None = None  # a shared label in general/buttons.j2, else the prompt's own
+
+    def offered_to(self, audience: str | None) -> bool:
+        return self.audiences is None or audience in self.audiences
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What a state shows: a template, its buttons and whether free text moves it."""
+
+    state: str
+    template: str
+    choices: tuple[Choice, ...] = ()
+    text_trigger: str | None = None
+    columns: int = 1
+
+
+class Turn:
+    """The model that the shared machine moves for one step; thrown away afterwards."""
+
+    def __init__(self, session: Session, event: Event) -> None:
+        self.state: Any = session.state
+        self.audience = session.audience
+        self.data: dict[str, Any] = dict(session.data)
+        self.event = event
+        self.effects: list[Effect] = []
+        self.notes: list[Reply] = []
+        self.next_flow: str | None = None
+
+
+Action = Callable[[EventData], None]
+
+
+def turn_of(event: EventData) -> Turn:
+    model = event.model
+    assert isinstance(model, Turn)
+    return model
+
+
+def enter_flow(name: str) -> Action:
+    """An action that hands the conversation to another flow's first state."""
+
+    def action(event: EventData) -> None:
+        turn_of(event).next_flow = name
+
+    action.__name__ = f"enter_{name}"
+    return action
+
+
+class Flow:
+    """A conversation declared as data: states, prompts and a transition table."""
+
+    def __init__(
+        self,
+        name: str,
+        states: type[StrEnum],
+        initial: StrEnum,
+        prompts: Iterable[Prompt],
+        transitions: list[dict[str, Any]],
+    ) -> None:
+        self.name = name
+        self.initial = str(initial)
+        self.prompts = {str(prompt.state): prompt for prompt in prompts}
+        state_names = [str(state) for state in states]
+        self.machine = Machine(
+            model=None,
+            states=state_names,
+            transitions=[_stringify(t) for t in transitions],
+            initial=self.initial,
+            auto_transitions=False,
+            send_event=True,
+        )
+        self._check(state_names)
+
+    def _check(self, state_names: list[str]) -> None:
+        """Fail at import when the table and the prompts disagree."""
+        missing = set(state_names) - set(self.prompts)
+        if missing:
+            raise ValueError(f"{self.name}: states without a prompt: {sorted(missing)}")
+        for state, prompt in self.prompts.items():
+            for trigger in [c.trigger for c in prompt.choices] + [prompt.text_trigger]:
+                if trigger is not None and trigger not in self.machine.get_triggers(state):
+                    raise ValueError(f"{self.name}.{state}: no transition for {trigger}")
+
+    def has_state(self, state: str) -> bool:
+        return state in self.prompts
+
+    def fire(self, turn: Turn, trigger: str) -> bool:
+        """Fire a trigger on the shared machine; False when it does not apply here."""
+        try:
+            return bool(self.machine.events[trigger].trigger(turn))
+        except (MachineError, KeyError):
+            return False
+
+
+def _stringify(transition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: (str(value) if isinstance(value, StrEnum) else value)
+        for key, value in transition.items()
+    }
+
+
+class Flows:
+    """All flows, the command table and the one step function over them."""
+
+    def __init__(self, flows: Iterable[Flow], start: str, commands: Mapping[str, Command]) -> None:
+        self.by_name = {flow.name: flow for flow in flows}
+        self.start = start
+        self.commands = commands
+
+    def new_session(self) -> Session:
+        return Session(flow=self.start, state=self.by_name[self.start].initial)
+
+    def enter(self, session: Session, flow: str, state: str | None = None) -> Session:
+        target = self.by_name[flow]
+        return replace(session, flow=flow, state=state or target.initial, step=session.step + 1)
+
+    def prompt_reply(self, session: Session, replaces_pressed: bool = False) -> Reply:
+        prompt = self.by_name[session.flow].prompts[session.state]
+        offered = [c for c in prompt.choices if c.offered_to(session.audience)]
+        rows = tuple(
+            tuple(Button(c.name, c.label) for c in offered[i : i + prompt.columns])
+            for i in range(0, len(offered), prompt.columns)
+        )
+        return Reply(
+            template=prompt.template,
+            variables=dict(session.data),
+            buttons=rows,
+            step=session.step,
+            replaces_pressed=replaces_pressed,
+        )
+
+    def resume(self, session: Session, *notes: Reply) -> Outcome:
+        """Say the notes, then show the current prompt again (same step, same buttons)."""
+        return Outcome(session, (*notes, self.prompt_reply(session)))
+
+    def step(self, session: Session | None, event: Event) -> Outcome:
+        """The whole conversation logic: pure, deterministic, no I/O."""
+        if session is None or not self._valid(session):
+            session = self.new_session()
+            if event.kind is not EventKind.COMMAND:
+                return Outcome(session, (self.prompt_reply(session),))
+        if event.kind is EventKind.COMMAND:
+            handler = self.commands.get(event.value, self.commands[UNKNOWN_COMMAND])
+            return handler(self, session, event)
+        if event.kind is EventKind.EDITED:
+            return Outcome(session)
+        if event.kind is EventKind.MEDIA:
+            return self.resume(session, Reply("general/media_not_stored", {"kind": event.value}))
+        if event.kind is EventKind.UNSUPPORTED:
+            return self.resume(session, Reply("general/unsupported"))
+        flow = self.by_name[session.flow]
+        prompt = flow.prompts[session.state]
+        if event.kind is EventKind.CHOICE:
+            choice = next((c for c in prompt.choices if c.name == event.value), None)
+            if event.step != session.step or choice is None or not choice.offered_to(
+                session.audience
+            ):
+                return self.resume(session, Reply("general/stale_button"))
+            return self._advance(flow, session, event, choice.trigger, replaces_pressed=True)
+        if prompt.text_trigger is None:
+            return self.resume(session, Reply("general/use_buttons"))
+        return self._advance(flow, session, event, prompt.text_trigger, replaces_pressed=False)
+
+    def _valid(self, session: Session) -> bool:
+        flow = self.by_name.get(session.flow)
+        return flow is not None and flow.has_state(session.state)
+
+    def _advance(
+        self, flow: Flow, session: Session, event: Event, trigger: str, replaces_pressed: bool
+    ) -> Outcome:
+        turn = Turn(session, event)
+        if not flow.fire(turn, trigger):
+            return self.resume(session, Reply("general/stale_button"))
+        moved = replace(
+            session,
+            state=str(turn.state),
+            audience=turn.audience,
+            data=turn.data,
+            step=session.step + 1,
+        )
+        if turn.next_flow is not None:
+            moved = self.enter(moved, turn.next_flow)
+        replies = (*turn.notes, self.prompt_reply(moved, replaces_pressed and not turn.notes))
+        return Outcome(moved, replies, tuple(turn.effects))
+
+
+Command = Callable[[Flows, Session, Event], Outcome]
+UNKNOWN_COMMAND: Final = ""

@@ -1,0 +1,78 @@
+"""The start flow: greet, learn who the reader is, and show that audience's main menu."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+from transitions import EventData
+
+from flows.engine import AUDIENCES, YOUNG, Choice, Flow, Prompt, turn_of
+
+PARENT: Final = frozenset({"parent"})
+PROFESSIONAL: Final = frozenset({"professional"})
+
+
+class State(StrEnum):
+    CHOOSING_AUDIENCE = "choosing_audience"
+    AT_MENU = "at_menu"
+    ENTRY_NOT_READY = "entry_not_ready"
+
+
+def remember_audience(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.audience = turn.event.value
+    turn.data.pop("entry", None)
+
+
+def remember_entry(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.data["entry"] = turn.event.value
+
+
+# Menu entries that later flows fill; until then each leads to ENTRY_NOT_READY.
+MENU: Final = (
+    Choice("report", "entry_chosen", YOUNG),
+    Choice("images", "entry_chosen", YOUNG),
+    Choice("parents", "entry_chosen", PARENT),
+    Choice("action_card", "entry_chosen", PROFESSIONAL),
+    Choice("consultant", "entry_chosen"),
+    Choice("change_audience", "audience_change_asked"),
+)
+
+PROMPTS: Final = (
+    Prompt(
+        State.CHOOSING_AUDIENCE,
+        "start/choosing_audience",
+        tuple(Choice(audience, "audience_chosen") for audience in AUDIENCES),
+    ),
+    Prompt(State.AT_MENU, "start/at_menu", MENU),
+    Prompt(
+        State.ENTRY_NOT_READY,
+        "start/entry_not_ready",
+        (Choice("menu", "menu_asked", label="menu"),),
+    ),
+)
+
+TRANSITIONS: Final = [
+    {
+        "trigger": "audience_chosen",
+        "source": State.CHOOSING_AUDIENCE,
+        "dest": State.AT_MENU,
+        "before": remember_audience,
+    },
+    {
+        "trigger": "entry_chosen",
+        "source": State.AT_MENU,
+        "dest": State.ENTRY_NOT_READY,
+        "before": remember_entry,
+    },
+    {
+        "trigger": "audience_change_asked",
+        "source": State.AT_MENU,
+        "dest": State.CHOOSING_AUDIENCE,
+    },
+    {"trigger": "menu_asked", "source": State.ENTRY_NOT_READY, "dest": State.AT_MENU},
+]
+
+FLOW: Final = Flow("start", State, State.CHOOSING_AUDIENCE, PROMPTS, TRANSITIONS)
