@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     staff_group_id: int | None = Field(default=None, alias="SSPBOT_STAFF_GROUP_ID")
     content_dir: Path = Field(default=REPO_ROOT / "content", alias="SSPBOT_CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="SSPBOT_LOG_LEVEL")
+    session_days: int = Field(default=30, alias="SSPBOT_SESSION_DAYS", ge=1)
     poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)
 
     @property

@@ -166,6 +166,12 @@ class Store:
             self._enqueue(sends, now)
             self._finish(update_id)
 
+    def finish_with(self, update_id: int, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
+        """Queue sends for an update that touches no session, and mark it handled."""
+        with self._transaction():
+            self._enqueue(sends, now)
+            self._finish(update_id)
+
     # --- the outbox ---------------------------------------------------------------
 
     def enqueue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:

@@ -1,10 +1,10 @@
 """The functional core: conversation flows declared as data, stepped by a pure function."""
 
-from flows.commands import COMMANDS
+from flows.commands import COMMANDS, NOTES
 from flows.engine import Flows
 from flows.start import FLOW as START_FLOW
 
 
 def build_flows() -> Flows:
     """Every flow of the bot, with the start flow first."""
-    return Flows([START_FLOW], start=START_FLOW.name, commands=COMMANDS)
+    return Flows([START_FLOW], start=START_FLOW.name, commands=COMMANDS, notes=NOTES)

@@ -72,5 +72,9 @@ COMMANDS: Final[dict[str, Command]] = {
     UNKNOWN_COMMAND: note("general/unknown_command"),
 }
 
+# Notes the commands say, for the content checks and the reviewers' booklet.
+NOTES: Final = ("start/welcome", "general/forgotten", "general/help", "general/privacy",
+                "general/unknown_command")
+
 # What Telegram's command menu shows, in this order; descriptions are content.
 MENU_COMMANDS: Final = ("start", "menu", "hjaelp", "privatliv", "slet")

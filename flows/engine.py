@@ -13,6 +13,15 @@ AUDIENCES: Final = ("child", "teen", "youth", "parent", "professional")
 YOUNG: Final = frozenset({"child", "teen", "youth"})
 
 
+# Notes the engine itself says, whatever the flow.
+STALE_BUTTON: Final = "general/stale_button"
+USE_BUTTONS: Final = "general/use_buttons"
+MEDIA_NOT_STORED: Final = "general/media_not_stored"
+UNSUPPORTED: Final = "general/unsupported"
+PRIVATE_ONLY: Final = "general/private_only"  # said by the shell before leaving a group
+ENGINE_NOTES: Final = (STALE_BUTTON, USE_BUTTONS, MEDIA_NOT_STORED, UNSUPPORTED, PRIVATE_ONLY)
+
+
 class EventKind(StrEnum):
     """What a person did, whatever the channel."""
 
@@ -189,10 +198,17 @@ def _stringify(transition: dict[str, Any]) -> dict[str, Any]:
 class Flows:
     """All flows, the command table and the one step function over them."""
 
-    def __init__(self, flows: Iterable[Flow], start: str, commands: Mapping[str, Command]) -> None:
+    def __init__(self, flows: Iterable[Flow], start: str, commands: Mapping[str, Command],
+                 notes: Iterable[str]) -> None:
         self.by_name = {flow.name: flow for flow in flows}
         self.start = start
         self.commands = commands
+        self.notes = frozenset(notes) | frozenset(ENGINE_NOTES)
+
+    def templates(self) -> frozenset[str]:
+        """Every template a conversation can show: each state's prompt and every note."""
+        prompts = {p.template for flow in self.by_name.values() for p in flow.prompts.values()}
+        return frozenset(prompts) | self.notes
 
     def new_session(self) -> Session:
         return Session(flow=self.start, state=self.by_name[self.start].initial)
@@ -232,9 +248,9 @@ class Flows:
         if event.kind is EventKind.EDITED:
             return Outcome(session)
         if event.kind is EventKind.MEDIA:
-            return self.resume(session, Reply("general/media_not_stored", {"kind": event.value}))
+            return self.resume(session, Reply(MEDIA_NOT_STORED, {"kind": event.value}))
         if event.kind is EventKind.UNSUPPORTED:
-            return self.resume(session, Reply("general/unsupported"))
+            return self.resume(session, Reply(UNSUPPORTED))
         flow = self.by_name[session.flow]
         prompt = flow.prompts[session.state]
         if event.kind is EventKind.CHOICE:
@@ -242,10 +258,10 @@ class Flows:
             if event.step != session.step or choice is None or not choice.offered_to(
                 session.audience
             ):
-                return self.resume(session, Reply("general/stale_button"))
+                return self.resume(session, Reply(STALE_BUTTON))
             return self._advance(flow, session, event, choice.trigger, replaces_pressed=True)
         if prompt.text_trigger is None:
-            return self.resume(session, Reply("general/use_buttons"))
+            return self.resume(session, Reply(USE_BUTTONS))
         return self._advance(flow, session, event, prompt.text_trigger, replaces_pressed=False)
 
     def _valid(self, session: Session) -> bool:
@@ -257,7 +273,7 @@ class Flows:
     ) -> Outcome:
         turn = Turn(session, event)
         if not flow.fire(turn, trigger):
-            return self.resume(session, Reply("general/stale_button"))
+            return self.resume(session, Reply(STALE_BUTTON))
         moved = replace(
             session,
             state=str(turn.state),

@@ -1,0 +1,158 @@
+"""The one place where Telegram updates become flow events and replies become Bot API calls."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from telegram import Chat, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.content import Content, Rendered
+from bot.outbox import Outbox
+from bot.store import Send, Store
+from flows.engine import PRIVATE_ONLY, Event, EventKind, Flows, Reply
+
+log = logging.getLogger(__name__)
+
+# Message content the bot never keeps or passes on; the person is told why.
+MEDIA: Final = ("photo", "video", "video_note", "animation", "document", "voice", "audio",
+                "paid_media")
+CALLBACK_SEPARATOR: Final = ":"
+
+
+def to_event(update: Update) -> Event | None:
+    """Map any update from a private chat to a flow event; None means: nothing to answer."""
+    if update.callback_query is not None:
+        step, _, choice = (update.callback_query.data or "").partition(CALLBACK_SEPARATOR)
+        return Event(EventKind.CHOICE, choice, step=int(step) if step.isdigit() else -1)
+    if update.edited_message is not None:
+        return Event(EventKind.EDITED)
+    message = update.message
+    if message is None:
+        return None
+    if message.text is not None:
+        return _text_event(message)
+    for kind in MEDIA:
+        if getattr(message, kind, None):
+            return Event(EventKind.MEDIA, kind)
+    if _is_service(message):
+        return None
+    return Event(EventKind.UNSUPPORTED)
+
+
+def _text_event(message: Message) -> Event:
+    text = message.text or ""
+    entity = message.entities[0] if message.entities else None
+    if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+        name = text[1 : entity.length].split("@", 1)[0].lower()
+        return Event(EventKind.COMMAND, name, argument=text[entity.length :].strip())
+    return Event(EventKind.TEXT, text)
+
+
+def _is_service(message: Message) -> bool:
+    """Pins, chat photo changes and the like: things that happened, not things said."""
+    return bool(message.pinned_message or message.new_chat_members or message.left_chat_member
+                or message.new_chat_title or message.new_chat_photo or message.delete_chat_photo
+                or message.forum_topic_created or message.forum_topic_closed)
+
+
+def telegram_message(rendered: Rendered) -> dict[str, Any]:
+    """The Bot API parameters that show a rendered reply: HTML text and an inline keyboard."""
+    params: dict[str, Any] = {
+        "text": rendered.text,
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": {"is_disabled": True},
+    }
+    if rendered.buttons:
+        params["reply_markup"] = {"inline_keyboard": [
+            [{"text": b.label, "callback_data": f"{rendered.step}{CALLBACK_SEPARATOR}{b.choice}"}
+             for b in row]
+            for row in rendered.buttons
+        ]}
+    return params
+
+
+class Seam:
+    """Turns updates into events, steps the flows, renders and queues the replies."""
+
+    def __init__(self, flows: Flows, content: Content, store: Store, outbox: Outbox,
+                 staff_group_id: int | None, clock: Callable[[], datetime]) -> None:
+        self.flows = flows
+        self.content = content
+        self.store = store
+        self.outbox = outbox
+        self.staff_group_id = staff_group_id
+        self.clock = clock
+
+    async def on_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every update from a private chat comes through here."""
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE or update.my_chat_member is not None:
+            return
+        event = to_event(update)
+        query = update.callback_query
+        if event is not None:
+            self._step(update.update_id, chat, event, query.message if query else None)
+        if query is not None:
+            await self._answer_query(query.id, context)
+
+    def _step(self, update_id: int, chat: Chat, event: Event, pressed: Any) -> None:
+        key = self.store.keys.chat_key(chat.id)
+        session = self.store.load_session(key)
+        outcome = self.flows.step(session, event)
+        audience = outcome.session.audience
+        sends: list[tuple[str, Send]] = []
+        for reply in outcome.replies:
+            params = {"chat_id": chat.id, **telegram_message(self.content.render(reply, audience))}
+            if reply.replaces_pressed and isinstance(pressed, Message) and pressed.text:
+                sends.append((key, Send("editMessageText",
+                                        {**params, "message_id": pressed.message_id})))
+            else:
+                sends.append((key, Send("sendMessage", params)))
+        forget = any(effect.kind == "forget" for effect in outcome.effects)
+        self.store.commit_turn(update_id, key, None if forget else outcome.session, sends,
+                               self.clock())
+        self.outbox.wake()
+        log.info("update %s: %s -> %s.%s, %d replies", update_id, event.kind,
+                 outcome.session.flow, outcome.session.state, len(sends))
+
+    async def skip_if_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An update redelivered after a crash, already answered: stop here."""
+        if self.store.inbox_is_done(update.update_id):
+            raise ApplicationHandlerStop
+
+    @staticmethod
+    async def _answer_query(query_id: str, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stop the button's spinner. Best effort: the reply itself is already durable."""
+        try:
+            await context.bot.answer_callback_query(query_id)
+        except TelegramError as error:
+            log.info("callback query not answered: %s", type(error).__name__)
+
+    async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Added to a group that is not the staff group: say why in one line, then leave."""
+        change = update.my_chat_member
+        assert change is not None
+        chat = change.chat
+        joined = change.new_chat_member.status in (ChatMemberStatus.MEMBER,
+                                                   ChatMemberStatus.ADMINISTRATOR)
+        if chat.type == ChatType.PRIVATE or chat.id == self.staff_group_id or not joined:
+            return
+        text = telegram_message(self.content.render(Reply(PRIVATE_ONLY), None))
+        lane = f"group:{self.store.keys.chat_key(chat.id)}"
+        self.store.finish_with(update.update_id, [
+            (lane, Send("sendMessage", {"chat_id": chat.id, **text})),
+            (lane, Send("leaveChat", {"chat_id": chat.id})),
+        ], self.clock())
+        self.outbox.wake()
+        log.info("update %s: added to a group that is not the staff group; leaving",
+                 update.update_id)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
