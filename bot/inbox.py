@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Final
+from typing import Any, Final
 
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import InvalidToken, RetryAfter
 from telegram.ext import Application
 
 from bot.outbox import seconds
@@ -38,21 +38,17 @@ class Inbox:
         return len(pending)
 
     async def run(self) -> None:
-        bot = self.application.bot
         offset = self.store.next_offset()
         failures = 0
         while True:
             try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout,
-                    read_timeout=self.poll_timeout + 10,
-                )
+                raw_updates = await self._get_updates(offset)
+            except InvalidToken:
+                raise
             except RetryAfter as error:
                 await asyncio.sleep(seconds(error.retry_after))
                 continue
-            except InvalidToken:
-                raise
-            except (TimedOut, NetworkError, Conflict) as error:
+            except Exception as error:  # noqa: BLE001 - polling must outlive any one failure
                 failures += 1
                 delay = min(MAX_BACKOFF, 0.5 * 2**failures)
                 log.warning("getUpdates failed (%s); retrying in %.1fs", type(error).__name__,
@@ -60,19 +56,35 @@ class Inbox:
                 await asyncio.sleep(delay)
                 continue
             failures = 0
-            if not updates:
+            if not raw_updates:
                 continue
-            raw = [(u.update_id, json.dumps(u.to_dict()).encode()) for u in updates]
+            raw = [(int(u["update_id"]), json.dumps(u).encode()) for u in raw_updates]
             self.store.inbox_add(raw)  # committed: now the next offset may acknowledge them
-            offset = updates[-1].update_id + 1
+            offset = raw[-1][0] + 1
             for _update_id, data in raw:
                 await self._dispatch(json.loads(data))
 
-    async def _dispatch(self, data: dict[str, object]) -> None:
-        update = Update.de_json(data, self.application.bot)
-        if update.update_id in self._dispatched:
+    async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
+        """Raw JSON, so that one update the library cannot read does not lose the batch."""
+        result = await self.application.bot.do_api_request(
+            "getUpdates",
+            api_kwargs={"offset": offset, "timeout": self.poll_timeout},
+            read_timeout=self.poll_timeout + 10,
+        )
+        return list(result)  # type: ignore[call-overload]
+
+    async def _dispatch(self, data: dict[str, Any]) -> None:
+        update_id = int(data["update_id"])
+        if update_id in self._dispatched:
             return
-        self._dispatched.add(update.update_id)
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception as error:  # noqa: BLE001 - a malformed update must not stop the bot
+            log.warning("update %s could not be read (%s); skipped", update_id,
+                        type(error).__name__)
+            self.store.inbox_finish(update_id)
+            return
+        self._dispatched.add(update_id)
         await self.application.update_queue.put(update)
 
     def finished(self, update: object) -> None:

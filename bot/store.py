@@ -201,7 +201,11 @@ class Store:
         ]
 
     def outbox_next_due(self) -> float | None:
-        row = self.db.execute("SELECT min(due) FROM outbox").fetchone()
+        """When the next lane head falls due; sends behind a head wait for it."""
+        row = self.db.execute(
+            """SELECT min(due) FROM outbox AS o
+               WHERE id = (SELECT min(id) FROM outbox WHERE lane = o.lane)"""
+        ).fetchone()
         return None if row[0] is None else float(row[0])
 
     def outbox_done(self, queued_id: int) -> None:

@@ -1,0 +1,139 @@
+"""Every message every flow can show renders for every audience, within Telegram's rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from jinja2 import meta
+
+from bot.content import LAYERS, Content
+from bot.readability import LIX_TARGETS, lix
+from bot.seam import telegram_message
+from flows import build_flows
+from flows.engine import AUDIENCES, Reply
+from sandbox.telegram_html import parse
+
+ROOT = Path(__file__).resolve().parent.parent / "content"
+CONTENT = Content(ROOT, {"session_days": 30})
+FLOWS = build_flows()
+TELEGRAM_LIMIT = 4096
+# Example values for every variable a template may use; each list is tried in full.
+EXAMPLES: dict[str, list[object]] = {
+    "entry": ["report", "images", "parents", "action_card", "consultant"],
+    "kind": ["photo", "document"],
+}
+
+
+def all_replies(audience: str) -> list[Reply]:
+    """Every prompt and note, with every example value of the variables it takes."""
+    replies: list[Reply] = []
+    for flow in FLOWS.by_name.values():
+        for state in flow.prompts:
+            session = replace(FLOWS.new_session(), flow=flow.name, state=state, audience=audience)
+            base = FLOWS.prompt_reply(session)
+            replies.extend(_with_examples(base))
+    for note in sorted(FLOWS.notes):
+        replies.extend(_with_examples(Reply(note)))
+    return replies
+
+
+def _with_examples(reply: Reply) -> list[Reply]:
+    source = CONTENT.template(reply.template, None)
+    names = meta.find_undeclared_variables(
+        CONTENT.template(reply.template, None).environment.parse(
+            source.environment.loader.get_source(source.environment, source.name)[0]))
+    names -= {"contacts", "audience", "session_days"}
+    if not names:
+        return [reply]
+    (name,) = names  # templates so far take at most one variable
+    return [replace(reply, variables={name: value}) for value in EXAMPLES[name]]
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_every_message_renders_within_telegrams_limits(audience: str) -> None:
+    for reply in all_replies(audience):
+        rendered = CONTENT.render(reply, audience)
+        text, _ = parse(rendered.text)  # refuses tags Telegram does not accept
+        assert 0 < len(text) <= TELEGRAM_LIMIT, reply.template
+        for row in rendered.buttons:
+            for button in row:
+                assert button.label.strip(), (reply.template, button.choice)
+                data = telegram_message(rendered)["reply_markup"]["inline_keyboard"]
+                assert all(len(b["callback_data"].encode()) <= 64 for r in data for b in r)
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_every_message_meets_its_readability_target(audience: str) -> None:
+    for reply in all_replies(audience):
+        text = CONTENT.render(reply, audience).text
+        score = lix(text)
+        assert score <= LIX_TARGETS[audience], (reply.template, audience, round(score, 1))
+        assert re.search(r"[.!?:]$", parse(text)[0]), (reply.template, "end with punctuation")
+
+
+def test_missing_variables_fail_loudly() -> None:
+    with pytest.raises(Exception, match="entry"):
+        CONTENT.render(Reply("start/entry_not_ready"), "teen")
+
+
+def test_what_a_user_typed_can_never_become_markup() -> None:
+    hostile = "<b>x</b><a href='https://evil'>&amp;"
+    rendered = CONTENT.render(Reply("general/media_not_stored", {"kind": hostile}), "teen")
+    assert "<a href" not in rendered.text
+    escaped = CONTENT._envs["teen"].from_string("{{ x }}").render(x=hostile)
+    assert escaped.startswith("&lt;b&gt;")
+
+
+def test_audience_variants_override_the_common_text() -> None:
+    child = CONTENT.render(FLOWS.prompt_reply(replace(FLOWS.new_session(), state="at_menu",
+                                                      audience="child")), "child")
+    teen = CONTENT.render(FLOWS.prompt_reply(replace(FLOWS.new_session(), state="at_menu",
+                                                     audience="teen")), "teen")
+    assert child.buttons != teen.buttons
+    parent_help = CONTENT.render(Reply("general/help"), "parent").text
+    assert "35 55 55 57" in parent_help and "116 111" not in parent_help
+
+
+def _template_files() -> list[Path]:
+    return sorted(ROOT.rglob("*.j2"))
+
+
+@pytest.mark.parametrize("path", _template_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_template_explains_itself_to_the_reviewer(path: Path) -> None:
+    """Opens with a Danish comment naming its purpose and exactly the variables it uses."""
+    source = path.read_text()
+    assert source.startswith("{#"), "start with a reviewer comment"
+    comment = source[: source.index("#}")]
+    assert "Formål:" in comment and "Variabler:" in comment
+    env = CONTENT._envs[None]
+    used = meta.find_undeclared_variables(env.parse(source)) - {"contacts", "audience"}
+    declared_line = comment.split("Variabler:", 1)[1].split("\n")[0]
+    for name in used:
+        assert name in declared_line, f"variable {name} is not named in the comment"
+    if "ingen" in declared_line.split("(")[0]:
+        assert not used, f"comment says no variables, but the template uses {sorted(used)}"
+
+
+@pytest.mark.parametrize("path", _template_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_template_is_an_orphan(path: Path) -> None:
+    layer, name = path.relative_to(ROOT).parts[0], str(Path(*path.relative_to(ROOT).parts[1:]))
+    assert layer == "common" or layer in {x for v in LAYERS.values() for x in v}
+    name = name.removesuffix(".j2")
+    shared = {"general/buttons", "general/commands"}
+    assert name in FLOWS.templates() | shared, f"{path.relative_to(ROOT)} is shown by no flow"
+
+
+def test_every_shown_template_exists_in_common() -> None:
+    """Audience folders only override; the common layer has every message."""
+    for name in FLOWS.templates():
+        assert (ROOT / "common" / f"{name}.j2").exists(), name
+
+
+def test_contacts_come_from_one_place() -> None:
+    numbers = re.compile(r"\b(112|114|116 111|35 55 55 57)\b")
+    for path in _template_files():
+        body = path.read_text().split("#}", 1)[1]
+        assert not numbers.search(body), f"{path}: a number typed into a template"

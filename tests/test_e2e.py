@@ -1,0 +1,243 @@
+"""Whole conversations: the real bot in its own process, over HTTP, against the sandbox."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from sandbox.world import BOT_ID, DEMO_USER_ID
+from tests.harness import DEMO_TOKEN, BotProcess, Client, wait_for
+
+GREETING = "Hvem er du?"
+MENU = "Hvad vil du gerne?"
+
+
+def start(client: Client, audience_label: str = "Jeg er 13–15 år") -> dict[str, object]:
+    client.send("/start")
+    client.wait_text(GREETING)
+    client.press(audience_label)
+    return client.wait_text(MENU)
+
+
+def test_start_audience_menu_and_back(bot: BotProcess, client: Client) -> None:
+    client.send("/start")
+    greeting = client.wait_text(GREETING)
+    assert client.labels(greeting) == ["Jeg er 10–12 år", "Jeg er 13–15 år", "Jeg er 16–19 år",
+                                       "Jeg er forælder", "Jeg er lærer eller klubmedarbejder"]
+    pressed = client.press("Jeg er 13–15 år")
+    menu = client.wait_text(MENU)
+    assert menu["message_id"] == greeting["message_id"]  # the pressed message turned into it
+    assert client.labels(menu) == ["Anmeld anonymt", "Billeder og samtykke",
+                                   "Tal med en SSP-konsulent", "Vælg igen, hvem du er"]
+    wait_for(lambda: client.get(f"/sandbox/callback_answers/{pressed['callback_query_id']}")
+             is not None, what="the button's spinner to stop")
+    client.press("Billeder og samtykke")
+    coming = client.wait_text("er ikke klar endnu")
+    assert "»Billeder og samtykke«" in coming["text"] and "116 111" in coming["text"]
+    client.press("Tilbage til menuen")
+    client.wait_text(MENU)
+    assert len(client.bot_messages()) == 1  # one message, edited as the person moved
+
+
+@pytest.mark.parametrize(
+    ("label", "menu_labels"),
+    [("Jeg er 10–12 år", ["Fortæl om noget, der er sket", "Billeder: hvad er okay?",
+                         "Skriv med en voksen fra SSP", "Vælg igen, hvem du er"]),
+     ("Jeg er forælder", ["Tal med dit barn om livet på nettet", "Tal med en SSP-konsulent",
+                         "Vælg igen, hvem du er"]),
+     ("Jeg er lærer eller klubmedarbejder", [
+         "Action card: en sag om digitale krænkelser", "Kontakt en SSP-konsulent",
+         "Vælg igen, hvem du er"])],
+)
+def test_each_audience_gets_its_own_menu(bot: BotProcess, client: Client, label: str,
+                                         menu_labels: list[str]) -> None:
+    client.send("/start")
+    client.wait_text(GREETING)
+    client.press(label)
+    menu = wait_for(lambda: (lambda m: m if m["buttons"] and GREETING not in m["text"] else None)(
+        client.last()), what="the menu")
+    assert client.labels(menu) == menu_labels
+
+
+def test_deep_link_from_a_poster_skips_the_question(bot: BotProcess, client: Client) -> None:
+    client.send("/start 13-15")
+    menu = client.wait_text(MENU)
+    welcome, _ = client.bot_messages()
+    assert "SSP Ballerups chatbot" in welcome["text"]
+    assert "Anmeld anonymt" in client.labels(menu)
+
+
+def test_help_privacy_and_the_command_menu(bot: BotProcess, client: Client) -> None:
+    commands = client.get("/sandbox/commands")
+    assert [c["command"] for c in commands] == ["start", "menu", "hjaelp", "privatliv", "slet"]
+    assert commands[2]["description"] == "Hjælp og telefonnumre"
+    start(client)
+    client.send("/hjaelp")
+    client.wait_text("Brug for hjælp nu?")
+    client.send("/privatliv")
+    privacy = client.wait_text("Hvad gemmer vi?")
+    assert "Telegram ved, at din konto har skrevet med os" in privacy["text"]
+    wait_for(lambda: client.last()["text"].startswith(MENU), what="the menu, where they were")
+
+
+def test_restart_between_two_presses_continues(bot: BotProcess, client: Client) -> None:
+    start(client)
+    bot.stop()
+    client.press("Anmeld anonymt")  # pressed while the bot is down
+    bot.start(client)
+    client.wait_text("»Anmeld anonymt« er ikke klar endnu")
+    client.press("Tilbage til menuen")
+    client.wait_text(MENU)
+
+
+def test_kill_after_delivery_still_answers_exactly_once(bot: BotProcess, client: Client) -> None:
+    start(client)
+    before = len(client.bot_messages())
+    sent = client.send("/hjaelp")
+    wait_for(lambda: client.get(f"/sandbox/updates/{sent['update_id']}")["delivered"],
+             timeout=10, what="delivery")
+    bot.kill()
+    bot.start(client)
+    client.wait_text("Brug for hjælp nu?")
+    time.sleep(1.0)  # room for a duplicate to show up, if there were one
+    texts = [m["text"] for m in client.bot_messages()[before:]]
+    assert sum("Brug for hjælp nu?" in t for t in texts) == 1, texts
+
+
+def test_many_kills_during_a_conversation_lose_and_repeat_nothing(
+    bot: BotProcess, client: Client
+) -> None:
+    start(client)
+    for round_ in range(3):
+        sent = client.send(f"/hjaelp")
+        time.sleep(0.02 * round_)
+        bot.kill()
+        bot.start(client)
+        wait_for(lambda: client.answered(sent["update_id"]), what="the update to be answered")
+    wait_for(lambda: sum("Brug for hjælp nu?" in m["text"] for m in client.bot_messages()) == 3,
+             what="three answers")
+    time.sleep(1.0)
+    assert sum("Brug for hjælp nu?" in m["text"] for m in client.bot_messages()) == 3
+
+
+@pytest.mark.parametrize(
+    ("action", "answer"),
+    [
+        (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="photo"),
+         "Jeg gemmer ikke billeder"),
+        (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="document"),
+         "Jeg gemmer ikke billeder"),
+        (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="sticker"),
+         "Det kan jeg ikke læse"),
+        (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="contact"),
+         "Det kan jeg ikke læse"),
+        (lambda c: c.send("hej hej"), "Her skal du trykke på en af knapperne"),
+        (lambda c: c.send("x" * 4096), "Her skal du trykke på en af knapperne"),
+        (lambda c: c.send("/findesikke"), "Den kommando kender jeg ikke"),
+        (lambda c: c.press("", data="999:report"), "Den knap er for gammel"),
+        (lambda c: c.press("", data="forged-data-äöü"), "Den knap er for gammel"),
+    ],
+    ids=["photo", "file", "sticker", "contact", "text", "longest text", "unknown command",
+         "stale button", "forged button"],
+)
+def test_odd_input_gets_a_danish_answer(bot: BotProcess, client: Client, action: object,
+                                        answer: str) -> None:
+    start(client)
+    action(client)  # type: ignore[operator]
+    client.wait_text(answer)
+    wait_for(lambda: client.last()["text"].startswith(MENU), what="the menu again")
+
+
+def test_updates_with_nothing_to_say_are_ignored_safely(bot: BotProcess, client: Client) -> None:
+    menu = start(client)
+    before = len(client.bot_messages())
+    client.post("/sandbox/edit", user_id=DEMO_USER_ID, message_id=1, text="/start rettet")
+    channel = {"message_id": 1, "date": 0, "text": "kanal",
+               "chat": {"id": -1009, "type": "channel", "title": "Kanal"}}
+    quiet = [
+        client.post("/sandbox/update", channel_post=channel)["update_id"],
+        client.post("/sandbox/update", poll={"id": "1", "question": "?", "options": [],
+                                             "total_voter_count": 0, "is_closed": False,
+                                             "is_anonymous": True, "type": "regular",
+                                             "allows_multiple_answers": False})["update_id"],
+        client.post("/sandbox/update", message_reaction={
+            "chat": {"id": DEMO_USER_ID, "type": "private"}, "message_id": menu["message_id"],
+            "date": 0, "old_reaction": [], "new_reaction": []})["update_id"],
+    ]
+    for update_id in quiet:
+        wait_for(lambda: client.answered(update_id), what="the update to be handled")
+    client.send("/menu")
+    client.wait_count(before + 1)
+    assert client.last()["text"].startswith(MENU)
+
+
+def test_added_to_a_group_it_explains_and_leaves(bot: BotProcess, client: Client) -> None:
+    client.post("/sandbox/add_to_group", user_id=DEMO_USER_ID, group_id=-4001)
+    note = client.wait_text("Jeg taler kun med én ad gangen", chat=-4001)
+    assert note
+    wait_for(lambda: not client.get("/sandbox/chats/-4001")["bot_is_member"], what="leaving")
+
+
+def test_slet_forgets_the_person(bot: BotProcess, client: Client, tmp_path: Path) -> None:
+    start(client)
+    client.send("/slet")
+    client.wait_text("Nu har jeg slettet alt om os to")
+    database = tmp_path / "data" / "sspbot.sqlite3"
+    rows = wait_for(lambda: sqlite3.connect(database).execute(
+        "SELECT count(*) FROM sessions").fetchone()[0] == 0 or None, what="no session")
+    assert rows
+
+
+def test_replies_survive_telegram_errors_without_duplicates(bot: BotProcess,
+                                                            client: Client) -> None:
+    start(client)
+    before = len(client.bot_messages())
+    client.post("/sandbox/faults", method="sendMessage", status=429, retry_after=1, count=2)
+    client.post("/sandbox/faults", method="sendMessage", status=500, count=2)
+    client.send("/hjaelp")
+    client.wait_text("Brug for hjælp nu?", timeout=30)
+    wait_for(lambda: client.last()["text"].startswith(MENU), timeout=30, what="the menu")
+    time.sleep(1.0)
+    assert len(client.bot_messages()) == before + 2
+    errors = [c["error_code"] for c in client.calls("sendMessage") if not c["ok"]]
+    assert errors == [429, 429, 500, 500]
+
+
+def test_a_blocked_bot_gives_up_quietly(bot: BotProcess, client: Client) -> None:
+    start(client)
+    client.post("/sandbox/block", user_id=DEMO_USER_ID)
+    client.send("/hjaelp")
+    wait_for(lambda: any(c["error_code"] == 403 for c in client.calls("sendMessage")
+                         if not c["ok"]), what="a refused send")
+    time.sleep(1.5)
+    refused = [c for c in client.calls("sendMessage") if not c["ok"]]
+    assert len(refused) == 1  # no retry storm
+    client.post("/sandbox/block", user_id=DEMO_USER_ID, blocked=False)
+    client.send("/menu")
+    client.wait_text(MENU)
+
+
+def test_nothing_identifying_in_the_database_or_the_log(bot: BotProcess, client: Client,
+                                                        tmp_path: Path) -> None:
+    secret_words = "Min hemmelighed er blå"
+    start(client)
+    client.send(secret_words)
+    client.wait_text("Her skal du trykke")
+    client.post("/sandbox/send", user_id=DEMO_USER_ID, media="photo")
+    client.wait_text("Jeg gemmer ikke billeder")
+    bot.stop()
+    data = tmp_path / "data"
+    raw = b"".join(p.read_bytes() for p in data.iterdir() if p.name.startswith("sspbot"))
+    assert raw, "the database files were read"
+    for needle in (str(DEMO_USER_ID), "Freja", secret_words, "hemmelighed"):
+        assert needle.encode() not in raw, needle
+    log = bot.log
+    assert "bot running" in log and "update" in log
+    for needle in (DEMO_TOKEN, DEMO_TOKEN.split(":")[1], str(DEMO_USER_ID), "Freja",
+                   secret_words, str(BOT_ID) + ":"):
+        assert needle not in log, needle
+    assert not re.search(r"Traceback", log), log
