@@ -76,7 +76,9 @@ class Content:
         }
 
     def _environment(self, audience: str | None, globals_: Mapping[str, Any]) -> Environment:
-        loaders: list[BaseLoader] = [FileSystemLoader(self.root / layer) for layer in LAYERS[audience]]
+        loaders: list[BaseLoader] = [
+            FileSystemLoader(self.root / layer) for layer in LAYERS[audience]
+        ]
         loaders += [
             FileSystemLoader(self.root / COMMON),
             PrefixLoader({COMMON: FileSystemLoader(self.root / COMMON)}),

@@ -48,7 +48,7 @@ class Inbox:
             except RetryAfter as error:
                 await asyncio.sleep(seconds(error.retry_after))
                 continue
-            except Exception as error:  # noqa: BLE001 - polling must outlive any one failure
+            except Exception as error:
                 failures += 1
                 delay = min(MAX_BACKOFF, 0.5 * 2**failures)
                 log.warning("getUpdates failed (%s); retrying in %.1fs", type(error).__name__,
@@ -79,7 +79,7 @@ class Inbox:
             return
         try:
             update = Update.de_json(data, self.application.bot)
-        except Exception as error:  # noqa: BLE001 - a malformed update must not stop the bot
+        except Exception as error:
             log.warning("update %s could not be read (%s); skipped", update_id,
                         type(error).__name__)
             self.store.inbox_finish(update_id)

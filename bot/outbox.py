@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import warnings
@@ -80,10 +81,8 @@ class Outbox:
         wait = IDLE_WAIT
         if next_due is not None:
             wait = min(wait, max(0.0, next_due - self.clock().timestamp()))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), wait)
-        except TimeoutError:
-            pass
 
     def _limiter(self, lane: str) -> AsyncLimiter:
         limiter = self._lanes.pop(lane, None)

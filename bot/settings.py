@@ -13,6 +13,12 @@ REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 MIN_SECRET_LENGTH: Final = 32
 
 
+def _default_content_dir() -> Path:
+    """The repository's content/ when run from a checkout, else ./content (deployments)."""
+    beside_code = REPO_ROOT / "content"
+    return beside_code if beside_code.is_dir() else Path.cwd() / "content"
+
+
 class SettingsError(RuntimeError):
     """A setting is missing or wrong; the message names the environment variable."""
 
@@ -27,7 +33,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="SSPBOT_DATA_DIR")
     secret: SecretStr | None = Field(default=None, alias="SSPBOT_SECRET")
     staff_group_id: int | None = Field(default=None, alias="SSPBOT_STAFF_GROUP_ID")
-    content_dir: Path = Field(default=REPO_ROOT / "content", alias="SSPBOT_CONTENT_DIR")
+    content_dir: Path = Field(default_factory=_default_content_dir, alias="SSPBOT_CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="SSPBOT_LOG_LEVEL")
     session_days: int = Field(default=30, alias="SSPBOT_SESSION_DAYS", ge=1)
     poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from transitions import EventData
 
@@ -54,7 +54,7 @@ PROMPTS: Final = (
     ),
 )
 
-TRANSITIONS: Final = [
+TRANSITIONS: Final[list[dict[str, Any]]] = [
     {
         "trigger": "audience_chosen",
         "source": State.CHOOSING_AUDIENCE,

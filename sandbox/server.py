@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -65,7 +66,8 @@ class Sandbox:
     # --- lifecycle ----------------------------------------------------------------
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # Long polls (the bot's getUpdates, the page's state) must not hold up a stop.
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -265,10 +267,8 @@ class Sandbox:
         world = self.world
         async with world.changed:
             if world.seq <= after:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(world.changed.wait(), PAGE_WAIT)
-                except TimeoutError:
-                    pass
         staff = world.chats.get(STAFF_GROUP_ID)
         return _json({
             "seq": world.seq,

@@ -81,7 +81,7 @@ class World:
         self.commands: list[dict[str, Any]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.poll_generation = 0
-        self.bot = {"id": BOT_ID, "is_bot": True, "first_name": "SSP Ballerup",
+        self.bot: dict[str, Any] = {"id": BOT_ID, "is_bot": True, "first_name": "SSP Ballerup",
                     "username": "ssp_ballerup_bot", "can_join_groups": True,
                     "can_read_all_group_messages": True, "supports_inline_queries": False}
         self.add_user(DEMO_USER_ID, "Freja")
@@ -130,13 +130,13 @@ class World:
             self.seq += 1
             self.changed.notify_all()
 
-    async def get_updates(self, offset: int | None, limit: int, timeout: float) -> list[Any]:
+    async def get_updates(self, offset: int | None, limit: int, wait: float) -> list[Any]:
         if offset is not None and offset > 0:
             self.confirmed_below = max(self.confirmed_below, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
         self.poll_generation += 1
         generation = self.poll_generation
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + wait
         async with self.changed:
             while not self.updates:
                 remaining = deadline - time.monotonic()
@@ -179,7 +179,8 @@ class World:
         if key == "text" and not text.strip():
             raise bad_request("message text is empty")
         if len(text.encode("utf-16-le")) // 2 > limit:
-            raise bad_request("message is too long" if key == "text" else "message caption is too long")
+            raise bad_request("message is too long" if key == "text"
+                              else "message caption is too long")
         out: dict[str, Any] = {key: text}
         if entities:
             out["entities" if key == "text" else "caption_entities"] = entities

@@ -11,7 +11,7 @@ from telegram import Bot
 from telegram.error import BadRequest, RetryAfter
 
 from sandbox.server import SandboxThread
-from sandbox.world import DEMO_USER_ID
+from sandbox.world import DEMO_USER_ID, STAFF_GROUP_ID
 from tests.harness import DEMO_TOKEN, Client
 
 
@@ -112,11 +112,12 @@ def test_python_telegram_bot_talks_to_it_unmodified(sandbox: SandboxThread,
             client.post("/sandbox/faults", method="sendMessage", status=429, retry_after=3)
             with pytest.raises(RetryAfter):
                 await bot.send_message(DEMO_USER_ID, "hej")
-            topic = await bot.create_forum_topic(-1002000000001, "Sag 1 · 13–15 år")
-            await bot.send_message(-1002000000001, "Resumé", message_thread_id=topic.message_thread_id)
-            assert await bot.close_forum_topic(-1002000000001, topic.message_thread_id)
+            topic = await bot.create_forum_topic(STAFF_GROUP_ID, "Sag 1 · 13–15 år")
+            thread = topic.message_thread_id
+            await bot.send_message(STAFF_GROUP_ID, "Resumé", message_thread_id=thread)
+            assert await bot.close_forum_topic(STAFF_GROUP_ID, thread)
 
     asyncio.run(scenario())
     assert [m["text"] for m in client.messages()] == ["Farvel"]
-    assert [t["name"] for t in client.get("/sandbox/chats/-1002000000001/topics")] == [
+    assert [t["name"] for t in client.get(f"/sandbox/chats/{STAFF_GROUP_ID}/topics")] == [
         "Sag 1 · 13–15 år"]

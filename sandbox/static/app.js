@@ -84,7 +84,7 @@ function renderChat() {
     b.type = "button";
     const code = document.createElement("code");
     code.textContent = "/" + c.command;
-    b.append(code, c.description);
+    b.append(code, " " + c.description);
     b.addEventListener("click", () => { commands.hidden = true; sendText("/" + c.command); });
     commands.append(b);
   }

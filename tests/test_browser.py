@@ -1,0 +1,73 @@
+"""The demo as a person sees it: `sspbot-sandbox demo` in a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.harness import wait_for
+
+CHROMIUM = os.environ.get("SSPBOT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[str]:
+    """The README's demo, as a newcomer starts it, on a free port."""
+    port = free_port()
+    with (tmp_path / "demo.log").open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox.cli", "demo", "--port", str(port),
+             "--data-dir", str(tmp_path / "data")], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _commands_set(url), what="the demo bot to start")
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+
+
+def _commands_set(url: str) -> bool:
+    try:
+        return bool(httpx.get(f"{url}/sandbox/commands", timeout=2).json())
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_person_starts_the_bot_picks_an_audience_and_sees_the_menu(
+    demo: str, tmp_path: Path
+) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(demo)
+        expect(page.get_by_text("Skriv /start for at begynde.")).to_be_visible()
+        page.get_by_label("Besked", exact=True).fill("/start")
+        page.locator("#send").click()
+        page.get_by_role("button", name="Jeg er 13–15 år").click()
+        chat = page.locator("#chat")
+        expect(chat.get_by_text("Hvad vil du gerne?")).to_be_visible()
+        expect(chat.get_by_role("button", name="Anmeld anonymt")).to_be_visible()
+        page.locator("#menu-button").click()
+        expect(page.get_by_role("button", name="/hjaelp Hjælp og telefonnumre")).to_be_visible()
+        expect(page.get_by_text("SSP Ballerup · konsulenter")).to_be_visible()
+        page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "demo.png").stat().st_size > 10_000
