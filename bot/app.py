@@ -57,7 +57,7 @@ def build(settings: Settings) -> Bot:
     )
     inbox = holder["inbox"] = Inbox(application, store, settings.poll_timeout)
     staff_lane = keys.chat_key(settings.staff_group_id) if settings.staff_group_id else None
-    outbox = Outbox(application.bot, store, utc_now, staff_lane)
+    outbox = Outbox(application.bot, store, utc_now, staff_lane, settings.send_rate)
     seam = Seam(build_flows(), content, store, outbox, settings.staff_group_id, utc_now)
 
     # Handlers, in order; order matters.

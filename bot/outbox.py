@@ -28,9 +28,8 @@ BATCH: Final = 50
 MAX_BACKOFF: Final = 300.0  # seconds
 IDLE_WAIT: Final = 5.0  # seconds between looks at the outbox when nothing is due
 GROUP_LANE: Final = "group:"
-# Telegram's broadcast limits: about 30 messages a second in all, about one a second per
-# chat (short bursts are accepted), 20 a minute per group.
-GLOBAL_RATE: Final = (30, 1.0)
+# Telegram's limits: about 30 messages a second in all (SSPBOT_SEND_RATE), about one a
+# second per chat (short bursts are accepted), 20 a minute per group.
 CHAT_RATE: Final = (4, 4.0)
 GROUP_RATE: Final = (20, 60.0)
 LANE_LIMITERS_KEPT: Final = 10_000
@@ -46,13 +45,13 @@ class Outbox:
     """The sender loop over the store's outbox table."""
 
     def __init__(self, bot: Bot, store: Store, clock: Callable[[], datetime],
-                 staff_lane: str | None = None) -> None:
+                 staff_lane: str | None = None, send_rate: float = 30.0) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
         self.staff_lane = staff_lane
         self._wake = asyncio.Event()
-        self._global = AsyncLimiter(*GLOBAL_RATE)
+        self._global = AsyncLimiter(send_rate, 1.0)
         self._lanes: OrderedDict[str, AsyncLimiter] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
 

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_default_content_dir, alias="SSPBOT_CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="SSPBOT_LOG_LEVEL")
     session_days: int = Field(default=30, alias="SSPBOT_SESSION_DAYS", ge=1)
+    send_rate: float = Field(default=30.0, alias="SSPBOT_SEND_RATE", gt=0)
     poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)
 
     @property

@@ -67,6 +67,7 @@ async def edit_message_text(world: World, params: Params) -> Any:
     message.update(content, edit_date=int(time.time()))
     if markup:
         message["reply_markup"] = markup
+    chat.version += 1
     await world.touch()
     return message
 
@@ -81,6 +82,7 @@ async def edit_message_reply_markup(world: World, params: Params) -> Any:
     if markup:
         message["reply_markup"] = markup
     message["edit_date"] = int(time.time())
+    chat.version += 1
     await world.touch()
     return message
 
@@ -97,6 +99,7 @@ async def answer_callback_query(world: World, params: Params) -> Any:
 async def delete_message(world: World, params: Params) -> Any:
     chat = world.chat(params["chat_id"])
     _delete(world, chat.messages, params["message_id"])
+    chat.version += 1
     await world.touch()
     return True
 
@@ -106,6 +109,7 @@ async def delete_messages(world: World, params: Params) -> Any:
     for message_id in params["message_ids"]:
         if message_id in chat.messages:
             _delete(world, chat.messages, message_id)
+    chat.version += 1
     await world.touch()
     return True
 

@@ -50,6 +50,7 @@ class Sandbox:
             web.delete("/sandbox/faults", self.clear_faults),
             web.get("/sandbox/chats/{chat_id}/messages", self.messages),
             web.get("/sandbox/chats/{chat_id}/topics", self.topics),
+            web.get("/sandbox/chats/{chat_id}/wait", self.wait_chat),
             web.get("/sandbox/chats/{chat_id}", self.chat_info),
             web.get("/sandbox/updates/{update_id}", self.update_status),
             web.get("/sandbox/calls", self.calls),
@@ -234,6 +235,21 @@ class Sandbox:
 
     async def messages(self, request: web.Request) -> web.Response:
         return _json(self.world.view(int(request.match_info["chat_id"])))
+
+    async def wait_chat(self, request: web.Request) -> web.Response:
+        """Long poll until the chat has changed after version `after`; then its last message."""
+        chat = self.world.chats.get(int(request.match_info["chat_id"]))
+        if chat is None:
+            return _json({"ok": False}, 404)
+        after = int(request.query.get("after", -1))
+        deadline = time.monotonic() + float(request.query.get("timeout", PAGE_WAIT))
+        async with self.world.changed:
+            while chat.version <= after and (remaining := deadline - time.monotonic()) > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.world.changed.wait(), remaining)
+        last = next(reversed(chat.messages.values()), None)
+        return _json({"version": chat.version,
+                      "last": self.world.view_message(last) if last else None})
 
     async def topics(self, request: web.Request) -> web.Response:
         chat = self.world.chats.get(int(request.match_info["chat_id"]))

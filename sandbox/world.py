@@ -58,6 +58,7 @@ class Chat:
     topics: dict[int, dict[str, Any]] = field(default_factory=dict)
     members: dict[int, str] = field(default_factory=dict)  # user id -> status
     bot_is_member: bool = True
+    version: int = 0  # counts every new, edited or deleted message, for waiting on a chat
 
 
 class World:
@@ -164,6 +165,7 @@ class World:
             message["message_thread_id"] = thread
             message["is_topic_message"] = True
         chat.messages[message_id] = message
+        chat.version += 1
         return message
 
     def formatted(self, params: dict[str, Any], key: str, limit: int) -> dict[str, Any]:
