@@ -322,6 +322,13 @@ def _reason(status: int) -> str:
             "by the user"}.get(status, f"Error {status}")
 
 
+async def _cancel_others() -> None:
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
 class SandboxThread:
     """The sandbox on its own event loop in a thread, for tests and benchmarks."""
 
@@ -331,6 +338,10 @@ class SandboxThread:
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
                                         name="sandbox")
 
+    async def _shutdown(self) -> None:
+        await self.sandbox.stop()
+        await _cancel_others()  # long polls of bots that were killed
+
     def __enter__(self) -> SandboxThread:
         self._thread.start()
         future = asyncio.run_coroutine_threadsafe(self.sandbox.start(), self.loop)
@@ -339,7 +350,7 @@ class SandboxThread:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        asyncio.run_coroutine_threadsafe(self.sandbox.stop(), self.loop).result(timeout=10)
+        asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(timeout=10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
         self.loop.close()

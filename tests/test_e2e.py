@@ -84,9 +84,9 @@ def test_help_privacy_and_the_command_menu(bot: BotProcess, client: Client) -> N
     wait_for(lambda: client.last()["text"].startswith(MENU), what="the menu, where they were")
 
 
-def test_restart_between_two_presses_continues(bot: BotProcess, client: Client) -> None:
+def test_kill_between_two_presses_continues(bot: BotProcess, client: Client) -> None:
     start(client)
-    bot.stop()
+    bot.kill()
     client.press("Anmeld anonymt")  # pressed while the bot is down
     bot.start(client)
     client.wait_text("»Anmeld anonymt« er ikke klar endnu")
@@ -124,6 +124,18 @@ def test_many_kills_during_a_conversation_lose_and_repeat_nothing(
              what="three answers")
     time.sleep(1.0)
     assert sum("Brug for hjælp nu?" in m["text"] for m in client.bot_messages()) == 3
+
+
+def test_one_chats_updates_are_answered_in_order(bot: BotProcess, client: Client) -> None:
+    start(client)
+    before = len(client.bot_messages())
+    commands = ["/hjaelp", "/privatliv", "/privatliv", "/hjaelp", "/privatliv"]
+    for command in commands:
+        client.send(command)
+    messages = client.wait_count(before + 2 * len(commands))[before:]
+    notes = [m["text"] for m in messages if not m["text"].startswith(MENU)]
+    expected = ["Brug for hjælp nu?" if c == "/hjaelp" else "Hvad gemmer vi?" for c in commands]
+    assert [next(e for e in expected if e in n) for n in notes] == expected
 
 
 @pytest.mark.parametrize(
@@ -232,12 +244,15 @@ def test_nothing_identifying_in_the_database_or_the_log(bot: BotProcess, client:
     client.wait_text("Her skal du trykke")
     client.post("/sandbox/send", user_id=DEMO_USER_ID, media="photo")
     client.wait_text("Jeg gemmer ikke billeder")
-    bot.stop()
     data = tmp_path / "data"
-    raw = b"".join(p.read_bytes() for p in data.iterdir() if p.name.startswith("sspbot"))
-    assert raw, "the database files were read"
-    for needle in (str(DEMO_USER_ID), "Freja", secret_words, "hemmelighed"):
-        assert needle.encode() not in raw, needle
+    running = b"".join(p.read_bytes() for p in data.iterdir() if p.name.startswith("sspbot"))
+    assert (data / "sspbot.sqlite3-wal").exists(), "the write-ahead log is read too"
+    bot.stop()
+    stopped = b"".join(p.read_bytes() for p in data.iterdir() if p.name.startswith("sspbot"))
+    for raw in (running, stopped):
+        assert raw, "the database files were read"
+        for needle in (str(DEMO_USER_ID), "Freja", secret_words, "hemmelighed"):
+            assert needle.encode() not in raw, needle
     log = bot.log
     assert "bot running" in log and "update" in log
     for needle in (DEMO_TOKEN, DEMO_TOKEN.split(":")[1], str(DEMO_USER_ID), "Freja",
