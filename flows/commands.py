@@ -11,6 +11,7 @@ from flows.engine import (
     Command,
     Effect,
     Event,
+    Facts,
     Flows,
     Outcome,
     Reply,
@@ -30,34 +31,33 @@ DEEP_LINKS: Final = {
 }
 
 
-def start(flows: Flows, session: Session, event: Event) -> Outcome:
+def start(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
     """/start: a fresh conversation; a known deep link skips the audience question."""
     fresh = replace(flows.new_session(), step=session.step + 1)
     audience = DEEP_LINKS.get(event.argument.strip().lower())
     if audience is None:
-        return Outcome(fresh, (flows.prompt_reply(fresh),))
+        return Outcome(fresh, (flows.prompt_reply(fresh, facts),))
     at_menu = replace(fresh, audience=audience, state=str(StartState.AT_MENU))
-    return Outcome(at_menu, (Reply("start/welcome"),
-                             flows.prompt_reply(at_menu)))
+    return Outcome(at_menu, (Reply("start/welcome"), flows.prompt_reply(at_menu, facts)))
 
 
-def forget(flows: Flows, session: Session, event: Event) -> Outcome:
+def forget(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
     """/slet: the shell erases everything linked to this chat; the next message starts anew."""
     return Outcome(flows.new_session(), (Reply("general/forgotten"),), (Effect("forget"),))
 
 
-def menu(flows: Flows, session: Session, event: Event) -> Outcome:
+def menu(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
     """/menu: back to the main menu, or to the audience question if it was never answered."""
     state = StartState.AT_MENU if session.audience else StartState.CHOOSING_AUDIENCE
     moved = flows.enter(replace(session, data={}), "start", str(state))
-    return Outcome(moved, (flows.prompt_reply(moved),))
+    return Outcome(moved, (flows.prompt_reply(moved, facts),))
 
 
 def note(template: str) -> Command:
     """A command that answers with one message and then shows where the person was."""
 
-    def command(flows: Flows, session: Session, event: Event) -> Outcome:
-        return flows.resume(session, Reply(template))
+    def command(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+        return flows.resume(session, facts, Reply(template))
 
     return command
 
@@ -77,4 +77,4 @@ NOTES: Final = ("start/welcome", "general/forgotten", "general/help", "general/p
                 "general/unknown_command")
 
 # What Telegram's command menu shows, in this order; descriptions are content.
-MENU_COMMANDS: Final = ("start", "menu", "hjaelp", "privatliv", "slet")
+MENU_COMMANDS: Final = ("start", "menu", "hjaelp", "privatliv", "afslut", "slet")

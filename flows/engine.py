@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
@@ -31,6 +32,7 @@ class EventKind(StrEnum):
     MEDIA = "media"  # value: photo, video, document, voice, ...; the content is never kept
     UNSUPPORTED = "unsupported"  # sticker, location, contact, poll, ...: nothing to act on
     EDITED = "edited"  # an edit of an earlier message
+    DESK = "desk"  # something a consultant did: value case_claimed/case_closed, argument name
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,20 @@ class Session:
     audience: str | None = None
     step: int = 0
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the shell knows that a flow may need; passed in, never looked up by flows."""
+
+    desk_open: bool = True
+    desk_opens_at: datetime | None = None  # local time of the next opening, when closed
+    queue_position: int | None = None  # the person's place among waiting cases
+    open_case: str | None = None  # "waiting" or "claimed" while the person has a case
+
+    def variables(self) -> dict[str, Any]:
+        return {"desk_open": self.desk_open, "desk_opens_at": self.desk_opens_at,
+                "queue_position": self.queue_position}
 
 
 @dataclass(frozen=True)
@@ -108,19 +124,22 @@ class Prompt:
     choices: tuple[Choice, ...] = ()
     text_trigger: str | None = None
     columns: int = 1
+    relay: bool = False  # text goes to the consultant as is; the state does not change
+    relay_note: str | None = None  # said after each relayed text (None: say nothing)
 
 
 class Turn:
     """The model that the shared machine moves for one step; thrown away afterwards."""
 
-    def __init__(self, session: Session, event: Event) -> None:
+    def __init__(self, session: Session, event: Event, facts: Facts) -> None:
         self.state: Any = session.state
         self.audience = session.audience
         self.data: dict[str, Any] = dict(session.data)
         self.event = event
+        self.facts = facts
         self.effects: list[Effect] = []
         self.notes: list[Reply] = []
-        self.next_flow: str | None = None
+        self.next_flow: tuple[str, str | None] | None = None
 
 
 Action = Callable[[EventData], None]
@@ -132,11 +151,11 @@ def turn_of(event: EventData) -> Turn:
     return model
 
 
-def enter_flow(name: str) -> Action:
-    """An action that hands the conversation to another flow's first state."""
+def enter_flow(name: str, state: str | None = None) -> Action:
+    """An action that hands the conversation to another flow (its first state by default)."""
 
     def action(event: EventData) -> None:
-        turn_of(event).next_flow = name
+        turn_of(event).next_flow = (name, state)
 
     action.__name__ = f"enter_{name}"
     return action
@@ -160,7 +179,7 @@ class Flow:
         self.machine = Machine(
             model=None,
             states=state_names,
-            transitions=[_stringify(t) for t in transitions],
+            transitions=plain_table(transitions),
             initial=self.initial,
             auto_transitions=False,
             send_event=True,
@@ -188,21 +207,28 @@ class Flow:
             return False
 
 
-def _stringify(transition: dict[str, Any]) -> dict[str, Any]:
-    return {
-        key: (str(value) if isinstance(value, StrEnum) else value)
-        for key, value in transition.items()
-    }
+def _plain(value: Any) -> Any:
+    if isinstance(value, StrEnum):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(item, StrEnum) for item in value):
+        return [str(item) for item in value]
+    return value
+
+
+def plain_table(transitions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """State enums as the plain names `transitions` keeps (it would use enum member names)."""
+    return [{key: _plain(value) for key, value in t.items()} for t in transitions]
 
 
 class Flows:
     """All flows, the command table and the one step function over them."""
 
     def __init__(self, flows: Iterable[Flow], start: str, commands: Mapping[str, Command],
-                 notes: Iterable[str]) -> None:
+                 notes: Iterable[str], desk_events: Mapping[str, Command]) -> None:
         self.by_name = {flow.name: flow for flow in flows}
         self.start = start
         self.commands = commands
+        self.desk_events = desk_events
         self.notes = frozenset(notes) | frozenset(ENGINE_NOTES)
 
     def templates(self) -> frozenset[str]:
@@ -217,7 +243,8 @@ class Flows:
         target = self.by_name[flow]
         return replace(session, flow=flow, state=state or target.initial, step=session.step + 1)
 
-    def prompt_reply(self, session: Session, replaces_pressed: bool = False) -> Reply:
+    def prompt_reply(self, session: Session, facts: Facts | None = None,
+                     replaces_pressed: bool = False) -> Reply:
         prompt = self.by_name[session.flow].prompts[session.state]
         offered = [c for c in prompt.choices if c.offered_to(session.audience)]
         rows = tuple(
@@ -226,54 +253,63 @@ class Flows:
         )
         return Reply(
             template=prompt.template,
-            variables=dict(session.data),
+            variables={**(facts or Facts()).variables(), **session.data},
             buttons=rows,
             step=session.step,
             replaces_pressed=replaces_pressed,
         )
 
-    def resume(self, session: Session, *notes: Reply) -> Outcome:
+    def resume(self, session: Session, facts: Facts, *notes: Reply) -> Outcome:
         """Say the notes, then show the current prompt again (same step, same buttons)."""
-        return Outcome(session, (*notes, self.prompt_reply(session)))
+        return Outcome(session, (*notes, self.prompt_reply(session, facts)))
 
-    def step(self, session: Session | None, event: Event) -> Outcome:
+    def step(self, session: Session | None, event: Event, facts: Facts | None = None) -> Outcome:
         """The whole conversation logic: pure, deterministic, no I/O."""
+        facts = facts or Facts()
         if session is None or not self._valid(session):
             session = self.new_session()
-            if event.kind is not EventKind.COMMAND:
-                return Outcome(session, (self.prompt_reply(session),))
+            if event.kind not in (EventKind.COMMAND, EventKind.DESK):
+                return Outcome(session, (self.prompt_reply(session, facts),))
         if event.kind is EventKind.COMMAND:
             handler = self.commands.get(event.value, self.commands[UNKNOWN_COMMAND])
-            return handler(self, session, event)
+            return handler(self, session, event, facts)
+        if event.kind is EventKind.DESK:
+            return self.desk_events[event.value](self, session, event, facts)
         if event.kind is EventKind.EDITED:
             return Outcome(session)
-        if event.kind is EventKind.MEDIA:
-            return self.resume(session, Reply(MEDIA_NOT_STORED, {"kind": event.value}))
-        if event.kind is EventKind.UNSUPPORTED:
-            return self.resume(session, Reply(UNSUPPORTED))
         flow = self.by_name[session.flow]
         prompt = flow.prompts[session.state]
+        if event.kind is EventKind.MEDIA:
+            effects = (Effect("media_withheld", {"kind": event.value}),) if prompt.relay else ()
+            outcome = self.resume(session, facts, Reply(MEDIA_NOT_STORED, {"kind": event.value}))
+            return replace(outcome, effects=effects)
+        if event.kind is EventKind.UNSUPPORTED:
+            return self.resume(session, facts, Reply(UNSUPPORTED))
         if event.kind is EventKind.CHOICE:
             choice = next((c for c in prompt.choices if c.name == event.value), None)
             if event.step != session.step or choice is None or not choice.offered_to(
                 session.audience
             ):
-                return self.resume(session, Reply(STALE_BUTTON))
-            return self._advance(flow, session, event, choice.trigger, replaces_pressed=True)
+                return self.resume(session, facts, Reply(STALE_BUTTON))
+            return self._advance(flow, session, event, facts, choice.trigger, pressed=True)
+        if prompt.relay:
+            notes = (Reply(prompt.relay_note, facts.variables()),) if prompt.relay_note else ()
+            return Outcome(session, notes, (Effect("relay_text", {"text": event.value}),))
         if prompt.text_trigger is None:
-            return self.resume(session, Reply(USE_BUTTONS))
-        return self._advance(flow, session, event, prompt.text_trigger, replaces_pressed=False)
+            return self.resume(session, facts, Reply(USE_BUTTONS))
+        return self._advance(flow, session, event, facts, prompt.text_trigger, pressed=False)
 
     def _valid(self, session: Session) -> bool:
         flow = self.by_name.get(session.flow)
         return flow is not None and flow.has_state(session.state)
 
     def _advance(
-        self, flow: Flow, session: Session, event: Event, trigger: str, replaces_pressed: bool
+        self, flow: Flow, session: Session, event: Event, facts: Facts, trigger: str,
+        pressed: bool,
     ) -> Outcome:
-        turn = Turn(session, event)
+        turn = Turn(session, event, facts)
         if not flow.fire(turn, trigger):
-            return self.resume(session, Reply(STALE_BUTTON))
+            return self.resume(session, facts, Reply(STALE_BUTTON))
         moved = replace(
             session,
             state=str(turn.state),
@@ -282,10 +318,10 @@ class Flows:
             step=session.step + 1,
         )
         if turn.next_flow is not None:
-            moved = self.enter(moved, turn.next_flow)
-        replies = (*turn.notes, self.prompt_reply(moved, replaces_pressed and not turn.notes))
+            moved = self.enter(moved, *turn.next_flow)
+        replies = (*turn.notes, self.prompt_reply(moved, facts, pressed and not turn.notes))
         return Outcome(moved, replies, tuple(turn.effects))
 
 
-Command = Callable[[Flows, Session, Event], Outcome]
+Command = Callable[[Flows, Session, Event, Facts], Outcome]
 UNKNOWN_COMMAND: Final = ""

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from transitions import EventData
 
+from flows.consultant import enter_consultant
 from flows.engine import AUDIENCES, YOUNG, Choice, Flow, Prompt, turn_of
 
 PARENT: Final = frozenset({"parent"})
@@ -36,7 +37,7 @@ MENU: Final = (
     Choice("images", "entry_chosen", YOUNG),
     Choice("parents", "entry_chosen", PARENT),
     Choice("action_card", "entry_chosen", PROFESSIONAL),
-    Choice("consultant", "entry_chosen"),
+    Choice("consultant", "consultant_chosen"),
     Choice("change_audience", "audience_change_asked"),
 )
 
@@ -73,6 +74,8 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "dest": State.CHOOSING_AUDIENCE,
     },
     {"trigger": "menu_asked", "source": State.ENTRY_NOT_READY, "dest": State.AT_MENU},
+    {"trigger": "consultant_chosen", "source": State.AT_MENU, "dest": None,
+     "after": enter_consultant},
 ]
 
 FLOW: Final = Flow("start", State, State.CHOOSING_AUDIENCE, PROMPTS, TRANSITIONS)

@@ -62,11 +62,11 @@ def test_choosing_an_audience_shows_that_audiences_menu(audience: str) -> None:
 
 @pytest.mark.parametrize(("audience", "entry"),
                          [(a, e) for a, entries in MENU_FOR.items() for e in entries
-                          if e != "change_audience"])
+                          if e not in ("change_audience", "consultant")])
 def test_every_menu_entry_says_it_is_coming_and_leads_back(audience: str, entry: str) -> None:
     outcome = press(at_menu(audience), entry)
     assert outcome.session.state == "entry_not_ready"
-    assert outcome.replies[-1].variables == {"entry": entry}
+    assert outcome.replies[-1].variables["entry"] == entry
     back = press(outcome.session, "menu")
     assert back.session.state == "at_menu"
     assert choices(back) == MENU_FOR[audience]

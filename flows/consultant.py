@@ -1,0 +1,146 @@
+"""Talking with an SSP consultant: what happens, the first message, waiting, the chat, feedback."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+from typing import Any, Final
+
+from transitions import EventData
+
+from flows.engine import (
+    Choice,
+    Command,
+    Effect,
+    Event,
+    Facts,
+    Flow,
+    Flows,
+    Outcome,
+    Prompt,
+    Reply,
+    Session,
+    enter_flow,
+    turn_of,
+)
+
+NAME: Final = "consultant"
+FEEDBACK: Final = ("helped_yes", "helped_some", "helped_no")
+
+
+class State(StrEnum):
+    INTRO_OPEN = "intro_open"  # desk staffed: what happens if you write
+    INTRO_CLOSED = "intro_closed"  # outside office hours: when they are back, leave a message
+    AWAITING_FIRST_MESSAGE = "awaiting_first_message"
+    WAITING = "waiting"  # case opened, no consultant yet; texts are relayed
+    IN_CHAT = "in_chat"  # a consultant has the case; texts are relayed
+    ASKING_FEEDBACK = "asking_feedback"  # the case has ended
+
+
+def entry_state(facts: Facts) -> State:
+    """Where "Tal med en SSP-konsulent" leads: back into an open case, or to the intro."""
+    if facts.open_case == "claimed":
+        return State.IN_CHAT
+    if facts.open_case == "waiting":
+        return State.WAITING
+    return State.INTRO_OPEN if facts.desk_open else State.INTRO_CLOSED
+
+
+def enter_consultant(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.next_flow = (NAME, str(entry_state(turn.facts)))
+
+
+def open_case(event: EventData) -> None:
+    turn = turn_of(event)
+    text = turn.event.value if turn.event.kind == "text" else None
+    turn.effects.append(Effect("open_case", {"first_message": text}))
+
+
+def end_case(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.effects.append(Effect("end_case"))
+    turn.notes.append(Reply("consultant/ended_by_you"))
+
+
+def give_feedback(event: EventData) -> None:
+    turn = turn_of(event)
+    if turn.event.value in FEEDBACK:
+        turn.effects.append(Effect("feedback", {"answer": turn.event.value}))
+        turn.notes.append(Reply("consultant/thanks"))
+    turn.data.pop("consultant", None)
+
+
+def show_help(event: EventData) -> None:
+    turn_of(event).notes.append(Reply("general/help"))
+
+
+BACK: Final = Choice("menu", "menu_asked", label="menu")
+END: Final = Choice("end", "chat_ended")
+
+PROMPTS: Final = (
+    Prompt(State.INTRO_OPEN, "consultant/intro_open",
+           (Choice("start_chat", "chat_asked"), BACK)),
+    Prompt(State.INTRO_CLOSED, "consultant/intro_closed",
+           (Choice("leave_message", "chat_asked"), BACK)),
+    Prompt(State.AWAITING_FIRST_MESSAGE, "consultant/awaiting_first_message",
+           (Choice("skip", "first_message_skipped"), Choice("cancel", "menu_asked")),
+           text_trigger="first_message_given"),
+    Prompt(State.WAITING, "consultant/waiting", (Choice("help", "help_asked"), END),
+           relay=True, relay_note="consultant/relayed_while_waiting"),
+    Prompt(State.IN_CHAT, "consultant/in_chat", (END,), relay=True),
+    Prompt(State.ASKING_FEEDBACK, "consultant/asking_feedback",
+           tuple(Choice(answer, "feedback_given") for answer in (*FEEDBACK, "skip")),
+           columns=2),
+)
+
+_TO_MENU: Final = enter_flow("start", "at_menu")
+TRANSITIONS: Final[list[dict[str, Any]]] = [
+    {"trigger": "chat_asked", "source": [State.INTRO_OPEN, State.INTRO_CLOSED],
+     "dest": State.AWAITING_FIRST_MESSAGE},
+    {"trigger": "first_message_given", "source": State.AWAITING_FIRST_MESSAGE,
+     "dest": State.WAITING, "after": open_case},
+    {"trigger": "first_message_skipped", "source": State.AWAITING_FIRST_MESSAGE,
+     "dest": State.WAITING, "after": open_case},
+    {"trigger": "help_asked", "source": State.WAITING, "dest": None, "after": show_help},
+    {"trigger": "chat_ended", "source": [State.WAITING, State.IN_CHAT],
+     "dest": State.ASKING_FEEDBACK, "after": end_case},
+    {"trigger": "feedback_given", "source": State.ASKING_FEEDBACK, "dest": None,
+     "after": [give_feedback, _TO_MENU]},
+    {"trigger": "menu_asked",
+     "source": [State.INTRO_OPEN, State.INTRO_CLOSED, State.AWAITING_FIRST_MESSAGE],
+     "dest": None, "after": _TO_MENU},
+]
+
+FLOW: Final = Flow(NAME, State, State.INTRO_OPEN, PROMPTS, TRANSITIONS)
+
+
+# --- what a consultant's actions mean for the person's conversation --------------------
+
+def case_claimed(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+    """A consultant took the case: the person is now in the chat, whatever they were doing."""
+    moved = flows.enter(replace(session, data={**session.data, "consultant": event.argument}),
+                        NAME, str(State.IN_CHAT))
+    return Outcome(moved, (flows.prompt_reply(moved, facts),))
+
+
+def case_closed(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+    """The consultant closed the case: say so and ask the one optional question."""
+    moved = flows.enter(session, NAME, str(State.ASKING_FEEDBACK))
+    return Outcome(moved, (Reply("consultant/closed_by_consultant"),
+                           flows.prompt_reply(moved, facts)))
+
+
+def end_command(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+    """/afslut: end an open case from anywhere; without one, there is nothing to end."""
+    if facts.open_case is None:
+        return flows.resume(session, facts, Reply("consultant/nothing_to_end"))
+    moved = flows.enter(session, NAME, str(State.ASKING_FEEDBACK))
+    return Outcome(moved, (Reply("consultant/ended_by_you"), flows.prompt_reply(moved, facts)),
+                   (Effect("end_case"),))
+
+
+DESK_EVENTS: Final[dict[str, Command]] = {"case_claimed": case_claimed,
+                                          "case_closed": case_closed}
+NOTES: Final = ("consultant/ended_by_you", "consultant/thanks", "consultant/relayed_while_waiting",
+                "consultant/closed_by_consultant", "consultant/nothing_to_end")
