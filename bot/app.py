@@ -6,6 +6,9 @@ import asyncio
 import logging
 import signal
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -17,17 +20,21 @@ from telegram.ext import (
 )
 
 from bot.content import Content
+from bot.desk import Desk, DeskSettings
 from bot.inbox import Inbox
 from bot.keys import Keys
 from bot.outbox import Outbox
 from bot.processor import PerChatUpdateProcessor
-from bot.seam import Seam, utc_now
+from bot.seam import Conversations, Seam, utc_now
 from bot.settings import Settings
 from bot.store import Store
 from flows import build_flows
 from flows.commands import MENU_COMMANDS
 
 log = logging.getLogger(__name__)
+
+
+REMIND_EVERY: Final = 60.0  # seconds between looks for cases nobody has taken
 
 
 @dataclass
@@ -37,13 +44,16 @@ class Bot:
     inbox: Inbox
     outbox: Outbox
     content: Content
+    desk: Desk
 
 
 def build(settings: Settings) -> Bot:
     token = settings.require_token()
     keys = Keys(settings.require_secret())
     store = Store(settings.database_path, keys)
-    content = Content(settings.content_dir, {"session_days": settings.session_days})
+    hours = settings.office()
+    content = Content(settings.content_dir, {"session_days": settings.session_days,
+                                             "desk_hours": hours.blocks()})
     holder: dict[str, Inbox] = {}
     processor = PerChatUpdateProcessor(on_finished=lambda update: holder["inbox"].finished(update))
     application = (
@@ -56,9 +66,17 @@ def build(settings: Settings) -> Bot:
         .build()
     )
     inbox = holder["inbox"] = Inbox(application, store, settings.poll_timeout)
-    staff_lane = keys.chat_key(settings.staff_group_id) if settings.staff_group_id else None
-    outbox = Outbox(application.bot, store, utc_now, staff_lane, settings.send_rate)
-    seam = Seam(build_flows(), content, store, outbox, settings.staff_group_id, utc_now)
+    outbox = Outbox(application.bot, store, utc_now, settings.send_rate)
+    desk = Desk(store, content, DeskSettings(
+        staff_group_id=settings.staff_group_id,
+        staff=settings.staff_names(),
+        hours=hours,
+        timezone=ZoneInfo(settings.timezone),
+        remind_after=timedelta(minutes=settings.remind_minutes),
+    ), utc_now)
+    outbox.hooks = desk
+    conversations = Conversations(build_flows(), content, store, desk, utc_now)
+    seam = Seam(conversations, store, outbox, desk, utc_now)
 
     # Handlers, in order; order matters.
     # -1: an update already answered before a crash goes no further.
@@ -66,12 +84,14 @@ def build(settings: Settings) -> Bot:
     # 0: the bot joined or left a chat; it leaves any group but the staff group.
     application.add_handler(ChatMemberHandler(seam.on_membership,
                                               ChatMemberHandler.MY_CHAT_MEMBER))
-    # 1: everything from a private chat: commands, text, buttons, media, edits. Anything
+    # 1: the consultants' staff group: buttons, relay, /sager, /luk, /svar. Stops here.
+    application.add_handler(TypeHandler(Update, seam.on_staff), group=1)
+    # 2: everything from a private chat: commands, text, buttons, media, edits. Anything
     #    else (channel posts, other groups' messages) is ignored there and marked done by
     #    the inbox.
-    application.add_handler(TypeHandler(Update, seam.on_private), group=1)
+    application.add_handler(TypeHandler(Update, seam.on_private), group=2)
     application.add_error_handler(_log_error)
-    return Bot(application, store, inbox, outbox, content)
+    return Bot(application, store, inbox, outbox, content, desk)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -80,6 +100,13 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     error = context.error
     log.error("handling update %s failed: %s", number, type(error).__name__,
               exc_info=(type(error), error, error.__traceback__) if error else None)
+
+
+async def _remind(bot: Bot) -> None:
+    while True:
+        await asyncio.sleep(REMIND_EVERY)
+        if bot.desk.remind():
+            bot.outbox.wake()
 
 
 async def run(settings: Settings) -> None:
@@ -97,6 +124,7 @@ async def run(settings: Settings) -> None:
     bot.outbox.start()
     await bot.inbox.replay()
     polling = asyncio.create_task(bot.inbox.run(), name="inbox")
+    reminders = asyncio.create_task(_remind(bot), name="reminders")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -105,7 +133,8 @@ async def run(settings: Settings) -> None:
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
     polling.cancel()
-    await asyncio.gather(polling, return_exceptions=True)
+    reminders.cancel()
+    await asyncio.gather(polling, reminders, return_exceptions=True)
     await application.stop()
     await bot.outbox.stop()
     await application.shutdown()

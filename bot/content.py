@@ -124,6 +124,11 @@ class Content:
         return {name: _tidy(str(getattr(exported, name))) for name in exported.__dict__
                 if not name.startswith("_")}
 
+    def names_in(self, folder: str) -> list[str]:
+        """The templates in one folder of the common layer, e.g. the canned replies."""
+        folder_path = self.root / COMMON / folder
+        return sorted(path.stem for path in folder_path.glob("*" + TEMPLATE_SUFFIX))
+
     def template_names(self) -> list[str]:
         """Every template file under content/, as `<layer>/<name>` without the suffix."""
         return sorted(

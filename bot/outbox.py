@@ -10,7 +10,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final, Protocol
 
 from aiolimiter import AsyncLimiter
 from telegram import Bot
@@ -27,7 +27,8 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUser
 BATCH: Final = 50
 MAX_BACKOFF: Final = 300.0  # seconds
 IDLE_WAIT: Final = 5.0  # seconds between looks at the outbox when nothing is due
-GROUP_LANE: Final = "group:"
+PERSON_LANE_LENGTH: Final = 64  # a person's lane is their chat key, a hex HMAC-SHA256
+TOPIC_ONLY: Final = frozenset({"editForumTopic", "closeForumTopic", "reopenForumTopic"})
 # Telegram's limits: about 30 messages a second in all (SSPBOT_SEND_RATE), about one a
 # second per chat (short bursts are accepted), 20 a minute per group.
 CHAT_RATE: Final = (4, 4.0)
@@ -41,15 +42,25 @@ def seconds(value: float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+class Hooks(Protocol):
+    """What the desk tells the outbox, and learns from it."""
+
+    def thread_of(self, case_id: int) -> int | None: ...
+
+    def record(self, send: Send, result: Any) -> None: ...
+
+    def person_blocked(self, lane: str) -> None: ...
+
+
 class Outbox:
     """The sender loop over the store's outbox table."""
 
     def __init__(self, bot: Bot, store: Store, clock: Callable[[], datetime],
-                 staff_lane: str | None = None, send_rate: float = 30.0) -> None:
+                 send_rate: float = 30.0) -> None:
         self.bot = bot
         self.store = store
         self.clock = clock
-        self.staff_lane = staff_lane
+        self.hooks: Hooks | None = None
         self._wake = asyncio.Event()
         self._global = AsyncLimiter(send_rate, 1.0)
         self._lanes: OrderedDict[str, AsyncLimiter] = OrderedDict()
@@ -83,32 +94,54 @@ class Outbox:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), wait)
 
-    def _limiter(self, lane: str) -> AsyncLimiter:
-        limiter = self._lanes.pop(lane, None)
+    def _limiter(self, chat: object) -> AsyncLimiter:
+        """Pacing is per chat (a group's topics share one limit), not per lane."""
+        key = str(chat)
+        limiter = self._lanes.pop(key, None)
         if limiter is None:
-            group = lane.startswith(GROUP_LANE) or lane == self.staff_lane
+            group = isinstance(chat, int) and chat < 0
             limiter = AsyncLimiter(*(GROUP_RATE if group else CHAT_RATE))
-        self._lanes[lane] = limiter
+        self._lanes[key] = limiter
         if len(self._lanes) > LANE_LIMITERS_KEPT:
             self._lanes.popitem(last=False)
         return limiter
 
+    def _params(self, send: Send) -> dict[str, Any] | None:
+        """The call's parameters, with the case's topic filled in; None: nothing to send."""
+        params = dict(send.params)
+        if send.case_id is None or send.method == "createForumTopic" or self.hooks is None:
+            return params
+        thread = self.hooks.thread_of(send.case_id)
+        if thread is not None:
+            params["message_thread_id"] = thread
+        elif send.method in TOPIC_ONLY:
+            return None  # the topic was never made; there is nothing to rename or close
+        return params
+
     async def _deliver(self, queued: Queued) -> None:
         send = queued.send
+        params = self._params(send)
+        if params is None:
+            self.store.outbox_done(queued.id)
+            return
         try:
-            async with self._limiter(queued.lane), self._global:
-                await self.bot.do_api_request(send.method, api_kwargs=send.params)
+            async with self._limiter(params.get("chat_id")), self._global:
+                result = await self.bot.do_api_request(send.method, api_kwargs=params)
         except RetryAfter as error:
             self._retry(queued, seconds(error.retry_after), "flood control")
         except Forbidden:
             dropped = self.store.outbox_drop_lane(queued.lane)
             log.warning("recipient has blocked the bot or left; %d queued sends dropped", dropped)
+            if self.hooks is not None and len(queued.lane) == PERSON_LANE_LENGTH:
+                self.hooks.person_blocked(queued.lane)
         except BadRequest as error:
             self._bad_request(queued, error)
         except (TimedOut, NetworkError) as error:
             self._retry(queued, self._backoff(queued.attempts), type(error).__name__)
         else:
             self.store.outbox_done(queued.id)
+            if self.hooks is not None and send.record is not None:
+                self.hooks.record(send, result)
 
     def _bad_request(self, queued: Queued, error: BadRequest) -> None:
         send = queued.send

@@ -7,14 +7,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from telegram import Chat, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType, ParseMode
+from telegram import Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.content import Content, Rendered
+from bot.content import Content
+from bot.desk import Desk
 from bot.outbox import Outbox
 from bot.store import Send, Store
+from bot.telegram_format import CALLBACK_SEPARATOR, telegram_message
 from flows.engine import PRIVATE_ONLY, Event, EventKind, Flows, Reply
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,6 @@ log = logging.getLogger(__name__)
 # Message content the bot never keeps or passes on; the person is told why.
 MEDIA: Final = ("photo", "video", "video_note", "animation", "document", "voice", "audio",
                 "paid_media")
-CALLBACK_SEPARATOR: Final = ":"
 
 
 def to_event(update: Update) -> Event | None:
@@ -61,33 +62,56 @@ def _is_service(message: Message) -> bool:
                 or message.forum_topic_created or message.forum_topic_closed)
 
 
-def telegram_message(rendered: Rendered) -> dict[str, Any]:
-    """The Bot API parameters that show a rendered reply: HTML text and an inline keyboard."""
-    params: dict[str, Any] = {
-        "text": rendered.text,
-        "parse_mode": ParseMode.HTML,
-        "link_preview_options": {"is_disabled": True},
-    }
-    if rendered.buttons:
-        params["reply_markup"] = {"inline_keyboard": [
-            [{"text": b.label, "callback_data": f"{rendered.step}{CALLBACK_SEPARATOR}{b.choice}"}
-             for b in row]
-            for row in rendered.buttons
-        ]}
-    return params
+class Conversations:
+    """Steps one person's conversation and queues what follows, inside a transaction."""
 
-
-class Seam:
-    """Turns updates into events, steps the flows, renders and queues the replies."""
-
-    def __init__(self, flows: Flows, content: Content, store: Store, outbox: Outbox,
-                 staff_group_id: int | None, clock: Callable[[], datetime]) -> None:
+    def __init__(self, flows: Flows, content: Content, store: Store, desk: Desk,
+                 clock: Callable[[], datetime]) -> None:
         self.flows = flows
         self.content = content
         self.store = store
-        self.outbox = outbox
-        self.staff_group_id = staff_group_id
+        self.desk = desk
         self.clock = clock
+        desk.conversations = self
+
+    def converse(self, key: str, chat_id: int, event: Event, pressed: Any = None) -> None:
+        session = self.store.load_session(key)
+        outcome = self.flows.step(session, event, self.desk.facts(key))
+        audience = outcome.session.audience
+        sends: list[tuple[str, Send]] = []
+        for effect in outcome.effects:
+            sends += self.desk.apply(effect, key, chat_id, audience)
+        for reply in outcome.replies:
+            params = {"chat_id": chat_id, **telegram_message(self.content.render(reply, audience))}
+            if reply.replaces_pressed and isinstance(pressed, Message) and pressed.text:
+                sends.append((key, Send("editMessageText",
+                                        {**params, "message_id": pressed.message_id})))
+            else:
+                sends.append((key, Send("sendMessage", params)))
+        forget = any(effect.kind == "forget" for effect in outcome.effects)
+        now = self.clock()
+        self.store.save_session(key, None if forget else outcome.session, now)
+        self.store.queue(sends, now)
+        log.info("%s -> %s.%s, %d sends", event.kind, outcome.session.flow,
+                 outcome.session.state, len(sends))
+
+
+class Seam:
+    """Turns updates into events for the conversations; the Telegram side of the bot."""
+
+    def __init__(self, conversations: Conversations, store: Store, outbox: Outbox,
+                 desk: Desk, clock: Callable[[], datetime]) -> None:
+        self.conversations = conversations
+        self.content = conversations.content
+        self.store = store
+        self.outbox = outbox
+        self.desk = desk
+        self.clock = clock
+
+    async def skip_if_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An update redelivered after a crash, already answered: stop here."""
+        if self.store.inbox_is_done(update.update_id):
+            raise ApplicationHandlerStop
 
     async def on_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every update from a private chat comes through here."""
@@ -97,42 +121,25 @@ class Seam:
         event = to_event(update)
         query = update.callback_query
         if event is not None:
-            self._step(update.update_id, chat, event, query.message if query else None)
+            with self.store.transaction():
+                self.conversations.converse(self.store.keys.chat_key(chat.id), chat.id, event,
+                                            query.message if query else None)
+                self.store.finish(update.update_id)
+            self.outbox.wake()
+            log.info("update %s handled", update.update_id)
         if query is not None:
-            await self._answer_query(query.id, context)
+            try:
+                await context.bot.answer_callback_query(query.id)
+            except TelegramError as error:  # best effort: the reply itself is durable
+                log.info("callback query not answered: %s", type(error).__name__)
 
-    def _step(self, update_id: int, chat: Chat, event: Event, pressed: Any) -> None:
-        key = self.store.keys.chat_key(chat.id)
-        session = self.store.load_session(key)
-        outcome = self.flows.step(session, event)
-        audience = outcome.session.audience
-        sends: list[tuple[str, Send]] = []
-        for reply in outcome.replies:
-            params = {"chat_id": chat.id, **telegram_message(self.content.render(reply, audience))}
-            if reply.replaces_pressed and isinstance(pressed, Message) and pressed.text:
-                sends.append((key, Send("editMessageText",
-                                        {**params, "message_id": pressed.message_id})))
-            else:
-                sends.append((key, Send("sendMessage", params)))
-        forget = any(effect.kind == "forget" for effect in outcome.effects)
-        self.store.commit_turn(update_id, key, None if forget else outcome.session, sends,
-                               self.clock())
+    async def on_staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The consultants' group: claims, closes, the relay to the person."""
+        if not self.desk.is_staff_chat(update) or update.my_chat_member is not None:
+            return
+        await self.desk.on_staff(update, context)
         self.outbox.wake()
-        log.info("update %s: %s -> %s.%s, %d replies", update_id, event.kind,
-                 outcome.session.flow, outcome.session.state, len(sends))
-
-    async def skip_if_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An update redelivered after a crash, already answered: stop here."""
-        if self.store.inbox_is_done(update.update_id):
-            raise ApplicationHandlerStop
-
-    @staticmethod
-    async def _answer_query(query_id: str, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stop the button's spinner. Best effort: the reply itself is already durable."""
-        try:
-            await context.bot.answer_callback_query(query_id)
-        except TelegramError as error:
-            log.info("callback query not answered: %s", type(error).__name__)
+        raise ApplicationHandlerStop
 
     async def on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Added to a group that is not the staff group: say why in one line, then leave."""
@@ -141,7 +148,7 @@ class Seam:
         chat = change.chat
         joined = change.new_chat_member.status in (ChatMemberStatus.MEMBER,
                                                    ChatMemberStatus.ADMINISTRATOR)
-        if chat.type == ChatType.PRIVATE or chat.id == self.staff_group_id or not joined:
+        if chat.type == ChatType.PRIVATE or self.desk.is_staff_chat(update) or not joined:
             return
         text = telegram_message(self.content.render(Reply(PRIVATE_ONLY), None))
         lane = f"group:{self.store.keys.chat_key(chat.id)}"

@@ -8,6 +8,8 @@ from typing import Final
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.hours import OfficeHours
+
 TELEGRAM_API_URL: Final = "https://api.telegram.org"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 MIN_SECRET_LENGTH: Final = 32
@@ -36,6 +38,12 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_default_content_dir, alias="SSPBOT_CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="SSPBOT_LOG_LEVEL")
     session_days: int = Field(default=30, alias="SSPBOT_SESSION_DAYS", ge=1)
+    staff: str = Field(default="", alias="SSPBOT_STAFF")
+    office_hours: str = Field(default="mon-thu 09:00-15:00, fri 09:00-13:00",
+                              alias="SSPBOT_OFFICE_HOURS")
+    closed_dates: str = Field(default="", alias="SSPBOT_CLOSED_DATES")
+    timezone: str = Field(default="Europe/Copenhagen", alias="SSPBOT_TIMEZONE")
+    remind_minutes: int = Field(default=10, alias="SSPBOT_REMIND_MINUTES", ge=1)
     send_rate: float = Field(default=30.0, alias="SSPBOT_SEND_RATE", gt=0)
     poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)
 
@@ -50,6 +58,23 @@ class Settings(BaseSettings):
     @property
     def bot_file_url(self) -> str:
         return self.telegram_api_url.rstrip("/") + "/file/bot"
+
+    def staff_names(self) -> dict[int, str]:
+        """`2000001:Mette, 2000002:Jonas`: the consultants' Telegram ids and shown names."""
+        names: dict[int, str] = {}
+        for entry in filter(str.strip, self.staff.split(",")):
+            user_id, _, name = entry.partition(":")
+            if not user_id.strip().isdigit() or not name.strip():
+                raise SettingsError(f"SSPBOT_STAFF: cannot read {entry.strip()!r}; "
+                                    "write id:name, separated by commas")
+            names[int(user_id)] = name.strip()
+        return names
+
+    def office(self) -> OfficeHours:
+        try:
+            return OfficeHours.parse(self.office_hours, self.closed_dates)
+        except ValueError as error:
+            raise SettingsError(f"SSPBOT_OFFICE_HOURS or SSPBOT_CLOSED_DATES: {error}") from error
 
     def require_token(self) -> str:
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():

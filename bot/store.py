@@ -44,17 +44,41 @@ def _v1(db: sqlite_utils.Database) -> None:
     db.table("inbox").create_index(["done", "update_id"], if_not_exists=True)
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    # A case on the consultants' desk. person_key and route (the encrypted chat id) link it to
+    # the person and exist only while the case is open.
+    db.table("cases").create(
+        {"id": int, "state": str, "audience": str, "subject": str, "urgent": int,
+         "person_key": str, "route": bytes, "thread_id": int, "summary_message_id": int,
+         "consultant": str, "consultant_id": int, "opened_at": float, "reminded": int,
+         "blocked_notified": int, "outcome": str, "closed_hour": str},
+        pk="id", not_null={"state", "audience", "subject", "urgent", "opened_at"},
+        defaults={"urgent": 0, "reminded": 0, "blocked_notified": 0}, if_not_exists=True,
+    )
+    db.table("cases").create_index(["person_key"], if_not_exists=True)
+    db.table("cases").create_index(["thread_id"], if_not_exists=True)
+    db.table("cases").create_index(["state", "opened_at"], if_not_exists=True)
+    # "Hjalp det at skrive med os?": the answer, the audience and the week; nothing else.
+    db.table("feedback").create(
+        {"id": int, "answer": str, "audience": str, "week": str},
+        pk="id", not_null={"answer", "week"}, if_not_exists=True,
+    )
+
+
 # Append only: each migration runs once, in order, and the file's user_version records it.
 # A migration may be interrupted, so it must be safe to run again (if_not_exists).
-MIGRATIONS: Final[tuple[Callable[[sqlite_utils.Database], None], ...]] = (_v1,)
+MIGRATIONS: Final[tuple[Callable[[sqlite_utils.Database], None], ...]] = (_v1, _v2)
 
 
 @dataclass(frozen=True)
 class Send:
-    """One Bot API call waiting in the outbox."""
+    """One Bot API call waiting in the outbox. With a case, it goes to the case's topic, and
+    `record` names what to remember from Telegram's answer (the new topic, the summary)."""
 
     method: str
     params: dict[str, Any]
+    case_id: int | None = None
+    record: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +108,7 @@ class Store:
             self.db.execute(f"PRAGMA user_version={number}")
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """Explicit BEGIN/COMMIT: the connection is in autocommit mode otherwise."""
         self.db.execute("BEGIN IMMEDIATE")
         try:
@@ -112,7 +136,7 @@ class Store:
 
     def inbox_add(self, updates: Iterable[tuple[int, bytes]]) -> None:
         rows = [(uid, self.keys.seal(raw)) for uid, raw in updates]
-        with self._transaction():
+        with self.transaction():
             self.db.conn.executemany(
                 "INSERT OR IGNORE INTO inbox (update_id, payload, done) VALUES (?, ?, 0)", rows
             )
@@ -129,10 +153,11 @@ class Store:
 
     def inbox_finish(self, update_id: int) -> None:
         """Mark an update handled when nothing else was committed for it."""
-        with self._transaction():
-            self._finish(update_id)
+        with self.transaction():
+            self.finish(update_id)
 
-    def _finish(self, update_id: int) -> None:
+    def finish(self, update_id: int) -> None:
+        """Inside a transaction: the update is handled, and its content is erased."""
         self.db.execute(
             "UPDATE inbox SET done = 1, payload = NULL WHERE update_id = ?", [update_id]
         )
@@ -152,33 +177,38 @@ class Store:
         now: datetime,
     ) -> None:
         """Persist the new session (None erases it) and queue its sends, atomically."""
-        with self._transaction():
-            if session is None:
-                self.db.execute("DELETE FROM sessions WHERE key = ?", [key])
-            else:
-                self.db.execute(
-                    """INSERT OR REPLACE INTO sessions
-                       (key, flow, state, audience, step, data, touched_hour)
-                       VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                    [key, session.flow, session.state, session.audience, session.step,
-                     json.dumps(session.data), hour_of(now)],
-                )
-            self._enqueue(sends, now)
-            self._finish(update_id)
+        with self.transaction():
+            self.save_session(key, session, now)
+            self.queue(sends, now)
+            self.finish(update_id)
+
+    def save_session(self, key: str, session: Session | None, now: datetime) -> None:
+        """Inside a transaction: store the session, or erase it when None."""
+        if session is None:
+            self.db.execute("DELETE FROM sessions WHERE key = ?", [key])
+            return
+        self.db.execute(
+            """INSERT OR REPLACE INTO sessions
+               (key, flow, state, audience, step, data, touched_hour)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [key, session.flow, session.state, session.audience, session.step,
+             json.dumps(session.data), hour_of(now)],
+        )
 
     def finish_with(self, update_id: int, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
         """Queue sends for an update that touches no session, and mark it handled."""
-        with self._transaction():
-            self._enqueue(sends, now)
-            self._finish(update_id)
+        with self.transaction():
+            self.queue(sends, now)
+            self.finish(update_id)
 
     # --- the outbox ---------------------------------------------------------------
 
     def enqueue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
-        with self._transaction():
-            self._enqueue(sends, now)
+        with self.transaction():
+            self.queue(sends, now)
 
-    def _enqueue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
+    def queue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
+        """Inside a transaction: add sends to the outbox, each in its lane."""
         rows = [
             (lane, self.keys.seal(json.dumps(asdict(send)).encode()), now.timestamp())
             for lane, send in sends
@@ -209,19 +239,19 @@ class Store:
         return None if row[0] is None else float(row[0])
 
     def outbox_done(self, queued_id: int) -> None:
-        with self._transaction():
+        with self.transaction():
             self.db.execute("DELETE FROM outbox WHERE id = ?", [queued_id])
 
     def outbox_retry(self, queued: Queued, due: datetime, send: Send | None = None) -> None:
         payload = self.keys.seal(json.dumps(asdict(send or queued.send)).encode())
-        with self._transaction():
+        with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, due = ?, payload = ? WHERE id = ?",
                 [due.timestamp(), payload, queued.id],
             )
 
     def outbox_drop_lane(self, lane: str) -> int:
-        with self._transaction():
+        with self.transaction():
             return self.db.execute("DELETE FROM outbox WHERE lane = ?", [lane]).rowcount
 
     # --- retention ----------------------------------------------------------------
@@ -229,7 +259,7 @@ class Store:
     def prune(self, now: datetime, session_days: int) -> None:
         """Forget idle sessions and old inbox marks; time is passed in, never read here."""
         cutoff = hour_of(now - timedelta(days=session_days))
-        with self._transaction():
+        with self.transaction():
             self.db.execute("DELETE FROM sessions WHERE touched_hour < ?", [cutoff])
             self.db.execute(
                 """DELETE FROM inbox WHERE done = 1 AND update_id <

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from sandbox.server import Sandbox
-from sandbox.world import BOT_ID, STAFF_GROUP_ID
+from sandbox.world import BOT_ID, CONSULTANTS, STAFF_GROUP_ID
 
 log = logging.getLogger(__name__)
 DEMO_TOKEN: Final = f"{BOT_ID}:sandbox-demo-token-not-secret"
@@ -36,6 +36,9 @@ def demo_environment(url: str, data_dir: Path) -> dict[str, str]:
         "SSPBOT_DATA_DIR": str(data_dir),
         "SSPBOT_STAFF_GROUP_ID": str(STAFF_GROUP_ID),
         "SSPBOT_POLL_TIMEOUT": "20",
+        # The demo's consultants, and a desk that is always staffed so the hand-off can be tried.
+        "SSPBOT_STAFF": ", ".join(f"{user_id}:{name}" for user_id, name in CONSULTANTS),
+        "SSPBOT_OFFICE_HOURS": "mon-sun 00:00-24:00",
     }
 
 

@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FORBIDDEN = {
     "flows": {"telegram", "sqlite3", "sqlite_utils", "bot", "sandbox", "aiohttp", "httpx",
-              "time", "datetime", "random", "os", "jinja2"},
+              "time", "random", "os", "secrets", "jinja2"},
     "bot": {"sandbox"},
 }
 
@@ -32,6 +32,15 @@ def test_layers_import_only_what_they_may(package: str) -> None:
     for path in (ROOT / package).rglob("*.py"):
         bad = imports(path) & FORBIDDEN[package]
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_flows_never_read_the_clock() -> None:
+    """Time is passed in: flows may handle datetimes, never ask for the current one."""
+    for path in (ROOT / "flows").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                assert node.func.attr not in {"now", "today", "utcnow", "monotonic"}, (
+                    f"{path.relative_to(ROOT)}:{node.lineno} reads the clock")
 
 
 @pytest.mark.parametrize("package", ["bot", "flows"])

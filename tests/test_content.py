@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -11,45 +13,82 @@ from jinja2 import meta
 
 from bot.content import LAYERS, Content
 from bot.readability import LIX_TARGETS, lix
-from bot.seam import telegram_message
+from bot.desk import DESK_TEMPLATES
+from bot.telegram_format import telegram_message
 from flows import build_flows
+from flows.case import OUTCOMES
 from flows.engine import AUDIENCES, Reply
+from flows.hours import OfficeHours
 from sandbox.telegram_html import parse
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
-CONTENT = Content(ROOT, {"session_days": 30})
+HOURS = OfficeHours.parse("mon-thu 09:00-15:00, fri 09:00-13:00")
+GLOBALS = {"session_days": 30, "desk_hours": HOURS.blocks()}
+CONTENT = Content(ROOT, GLOBALS)
 FLOWS = build_flows()
 TELEGRAM_LIMIT = 4096
-# Example values for every variable a template may use; each list is tried in full.
+# Example values for every variable a template may use; every combination is rendered.
 EXAMPLES: dict[str, list[object]] = {
     "entry": ["report", "images", "parents", "action_card", "consultant"],
     "kind": ["photo", "document"],
+    "consultant": ["Mette"],
+    "desk_open": [True, False],
+    "desk_opens_at": [datetime(2026, 11, 30, 9, 30), None],
+    "queue_position": [1, 12],
+}
+STAFF_EXAMPLES: dict[str, list[object]] = {
+    **EXAMPLES,
+    "label": [47],
+    "person": ["child", "parent"],
+    "subject": ["samtale"],
+    "urgent": [True, False],
+    "first_message": ["Nogen har delt et billede af mig <b>", None],
+    "consultant": ["Mette", None],
+    "person_ended": [True, False],
+    "outcome": list(OUTCOMES),
+    "text": ["Hej! Jeg har brug for hjælp. " * 20],
+    "cases": [[], [{"label": 3, "audience": "teen", "subject": "samtale", "urgent": True,
+                    "consultant": None, "waiting_minutes": 12}]],
+    "waiting_minutes": [15],
+    "names": [["police", "snapchat"]],
+    "name": ["police"],
 }
 
 
+def variables_of(template: str) -> set[str]:
+    """The variables a template uses beyond the globals."""
+    env = CONTENT._envs[None]
+    source = env.loader.get_source(env, template + ".j2")[0]  # type: ignore[union-attr]
+    return meta.find_undeclared_variables(env.parse(source)) - set(GLOBALS) - {
+        "contacts", "audience"}
+
+
+def with_examples(reply: Reply, examples: dict[str, list[object]]) -> list[Reply]:
+    names = sorted(variables_of(reply.template) - set(reply.variables))
+    return [replace(reply, variables={**reply.variables, **dict(zip(names, combo, strict=True))})
+            for combo in itertools.product(*(examples[name] for name in names))]
+
+
 def all_replies(audience: str) -> list[Reply]:
-    """Every prompt and note, with every example value of the variables it takes."""
+    """Every prompt and note a person can see, with every example value of its variables."""
     replies: list[Reply] = []
     for flow in FLOWS.by_name.values():
         for state in flow.prompts:
             session = replace(FLOWS.new_session(), flow=flow.name, state=state, audience=audience)
-            base = FLOWS.prompt_reply(session)
-            replies.extend(_with_examples(base))
+            prompt = FLOWS.prompt_reply(session)
+            bare = replace(prompt, variables={})
+            replies.extend(with_examples(bare, EXAMPLES))
     for note in sorted(FLOWS.notes):
-        replies.extend(_with_examples(Reply(note)))
+        replies.extend(with_examples(Reply(note), EXAMPLES))
+    for name in CONTENT.names_in("canned"):
+        replies.append(Reply(f"canned/{name}"))
     return replies
 
 
-def _with_examples(reply: Reply) -> list[Reply]:
-    source = CONTENT.template(reply.template, None)
-    names = meta.find_undeclared_variables(
-        CONTENT.template(reply.template, None).environment.parse(
-            source.environment.loader.get_source(source.environment, source.name)[0]))
-    names -= {"contacts", "audience", "session_days"}
-    if not names:
-        return [reply]
-    (name,) = names  # templates so far take at most one variable
-    return [replace(reply, variables={name: value}) for value in EXAMPLES[name]]
+def staff_replies() -> list[Reply]:
+    """Every message the consultants see in their group."""
+    return [reply for name in DESK_TEMPLATES if name.startswith("desk/")
+            for reply in with_examples(Reply(name), STAFF_EXAMPLES)]
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)
@@ -72,6 +111,19 @@ def test_every_message_meets_its_readability_target(audience: str) -> None:
         score = lix(text)
         assert score <= LIX_TARGETS[audience], (reply.template, audience, round(score, 1))
         assert re.search(r"[.!?:]$", parse(text)[0]), (reply.template, "end with punctuation")
+
+
+def test_every_staff_message_renders_and_reads_as_for_professionals() -> None:
+    for reply in staff_replies():
+        rendered = CONTENT.render(reply, None)
+        text, _ = parse(rendered.text)
+        assert 0 < len(text) <= TELEGRAM_LIMIT, reply.template
+        if reply.template != "desk/topic_name":
+            assert lix(rendered.text) <= LIX_TARGETS["professional"], reply.template
+    name = CONTENT.render(Reply("desk/topic_name", {
+        "label": 123, "person": "professional", "subject": "billeder", "urgent": True,
+        "consultant": "Mette-Louise"}), None).text
+    assert len(name) <= 128 and "<" not in name
 
 
 def test_missing_variables_fail_loudly() -> None:
@@ -109,8 +161,9 @@ def test_every_template_explains_itself_to_the_reviewer(path: Path) -> None:
     comment = source[: source.index("#}")]
     assert "Formål:" in comment and "Variabler:" in comment
     env = CONTENT._envs[None]
-    used = meta.find_undeclared_variables(env.parse(source)) - {"contacts", "audience"}
-    declared_line = comment.split("Variabler:", 1)[1].split("\n")[0]
+    used = meta.find_undeclared_variables(env.parse(source)) - {"contacts", "audience",
+                                                                 "desk_hours"}
+    declared_line = re.split(r"\n\s*(?:Fakta|Knapper):", comment.split("Variabler:", 1)[1])[0]
     for name in used:
         assert name in declared_line, f"variable {name} is not named in the comment"
     if "ingen" in declared_line.split("(")[0]:
@@ -122,8 +175,9 @@ def test_no_template_is_an_orphan(path: Path) -> None:
     layer, name = path.relative_to(ROOT).parts[0], str(Path(*path.relative_to(ROOT).parts[1:]))
     assert layer == "common" or layer in {x for v in LAYERS.values() for x in v}
     name = name.removesuffix(".j2")
-    shared = {"general/buttons", "general/commands"}
-    assert name in FLOWS.templates() | shared, f"{path.relative_to(ROOT)} is shown by no flow"
+    shared = {"general/buttons", "general/commands", "general/hours"}
+    shown = FLOWS.templates() | set(DESK_TEMPLATES) | shared
+    assert name in shown or name.startswith("canned/"), f"{path.relative_to(ROOT)} is shown by nothing"
 
 
 def test_every_shown_template_exists_in_common() -> None:

@@ -73,7 +73,8 @@ def test_deep_link_from_a_poster_skips_the_question(bot: BotProcess, client: Cli
 
 def test_help_privacy_and_the_command_menu(bot: BotProcess, client: Client) -> None:
     commands = client.get("/sandbox/commands")
-    assert [c["command"] for c in commands] == ["start", "menu", "hjaelp", "privatliv", "slet"]
+    assert [c["command"] for c in commands] == ["start", "menu", "hjaelp", "privatliv", "afslut",
+                                               "slet"]
     assert commands[2]["description"] == "Hjælp og telefonnumre"
     start(client)
     client.send("/hjaelp")

@@ -41,7 +41,8 @@ def test_a_first_message_opens_a_case(intro: str, choice: str) -> None:
     assert asked.session.state == "awaiting_first_message"
     given = FLOWS.step(asked.session, Event(EventKind.TEXT, "Nogen deler et billede af mig"))
     assert given.session.state == "waiting"
-    assert given.effects == (Effect("open_case", {"first_message": "Nogen deler et billede af mig"}),)
+    first = {"first_message": "Nogen deler et billede af mig"}
+    assert given.effects == (Effect("open_case", first),)
 
 
 def test_the_first_message_can_be_skipped_or_the_whole_thing_cancelled() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.keys import Keys
-from bot.store import Send, Store, hour_of
+from bot.store import MIGRATIONS, Send, Store, hour_of
 from flows.engine import Session
 
 NOW = datetime(2026, 11, 24, 21, 47, 13, tzinfo=UTC)
@@ -82,8 +82,8 @@ def test_reopening_migrates_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     Store(path, Keys(b"k" * 32)).close()
     again = Store(path, Keys(b"k" * 32))
-    assert again.db.execute("PRAGMA user_version").fetchone()[0] == 1
-    assert {"sessions", "inbox", "outbox"} <= set(again.db.table_names())
+    assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert {"sessions", "inbox", "outbox", "cases", "feedback"} <= set(again.db.table_names())
 
 
 def test_no_chat_id_in_the_file(tmp_path: Path) -> None:

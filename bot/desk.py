@@ -1,0 +1,404 @@
+"""The consultants' desk: cases as topics in the staff group, and the relay both ways."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
+from zoneinfo import ZoneInfo
+
+from telegram import CallbackQuery, Message, Update
+from telegram.constants import ChatMemberStatus, MessageEntityType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.cases import Case, Cases
+from bot.content import Content
+from bot.store import Send, Store
+from bot.telegram_format import telegram_message
+from flows.case import OUTCOMES, CaseState, next_state
+from flows.engine import Button, Effect, Event, EventKind, Facts, Reply
+from flows.hours import OfficeHours
+
+if TYPE_CHECKING:
+    from bot.seam import Conversations
+
+log = logging.getLogger(__name__)
+
+STAFF_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR,
+                                   ChatMemberStatus.MEMBER})
+NOTE_MARKER: Final = "//"
+GENERAL_LANE: Final = "staff"
+SUBJECT_CONVERSATION: Final = "samtale"
+BUTTON_PREFIX: Final = "c"
+CANNED_DIR: Final = "canned"
+DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused",
+                         "desk/not_allowed", "desk/case_gone", "desk/from_person",
+                         "desk/media_withheld", "desk/choose_outcome", "desk/closed",
+                         "desk/person_blocked", "desk/not_delivered", "desk/cases",
+                         "desk/reminder", "desk/canned_list", "desk/canned_sent",
+                         "desk/use_a_topic", "desk/claimed_note", "consultant/from_consultant")
+
+
+def case_lane(case_id: int) -> str:
+    return f"case:{case_id}"
+
+
+@dataclass(frozen=True)
+class DeskSettings:
+    staff_group_id: int | None
+    staff: Mapping[int, str]  # consultant's Telegram id -> the name people see
+    hours: OfficeHours
+    timezone: ZoneInfo
+    remind_after: timedelta
+
+
+class Desk:
+    def __init__(self, store: Store, content: Content, settings: DeskSettings,
+                 clock: Callable[[], datetime]) -> None:
+        self.store = store
+        self.cases = Cases(store)
+        self.content = content
+        self.settings = settings
+        self.clock = clock
+        self.conversations: Conversations | None = None  # set once both exist
+
+    # --- what the person's flow needs to know ------------------------------------------
+
+    def local_now(self) -> datetime:
+        return self.clock().astimezone(self.settings.timezone)
+
+    def facts(self, person_key: str) -> Facts:
+        now = self.local_now()
+        case = self.cases.of_person(person_key)
+        is_open = self.settings.hours.is_open(now)
+        connected = case is not None and case.connected
+        status = None if not connected else (
+            "waiting" if case is not None and case.state == CaseState.WAITING else "claimed")
+        return Facts(
+            desk_open=is_open,
+            desk_opens_at=None if is_open else self.settings.hours.next_opening(now),
+            queue_position=self.cases.waiting_position(case if connected else None),
+            open_case=status,
+        )
+
+    # --- effects of the person's flow (inside the caller's transaction) -------------------
+
+    def apply(self, effect: Effect, person_key: str, chat_id: int,
+              audience: str | None) -> list[tuple[str, Send]]:
+        if effect.kind == "open_case":
+            return self._open_case(person_key, chat_id, audience or "youth",
+                                   effect.payload.get("first_message"))
+        if effect.kind == "feedback":
+            self.cases.add_feedback(str(effect.payload["answer"]), audience, self.clock())
+            return []
+        case = self.cases.of_person(person_key)
+        if case is None or self.settings.staff_group_id is None:
+            return []
+        if effect.kind == "relay_text":
+            return [self._to_topic(case, Reply("desk/from_person", {
+                "person": case.audience, "text": effect.payload["text"]}))]
+        if effect.kind == "media_withheld":
+            return [self._to_topic(case, Reply("desk/media_withheld", {
+                "person": case.audience, "kind": effect.payload["kind"]}))]
+        if effect.kind in ("end_case", "forget"):
+            return self._person_ended(case)
+        raise ValueError(f"unknown effect {effect.kind}")
+
+    def _open_case(self, person_key: str, chat_id: int, audience: str,
+                   first_message: str | None) -> list[tuple[str, Send]]:
+        if self.cases.of_person(person_key) is not None:
+            return []  # one open case per person
+        case = self.cases.open(audience, SUBJECT_CONVERSATION, False, person_key, chat_id,
+                               self.clock())
+        group = self.settings.staff_group_id
+        if group is None:
+            log.warning("case %s opened, but no staff group is configured", case.id)
+            return []
+        lane = case_lane(case.id)
+        name = self._topic_name(case)
+        summary = self._summary(case, first_message)
+        log.info("case %s opened", case.id)
+        return [
+            (lane, Send("createForumTopic", {"chat_id": group, "name": name},
+                        case_id=case.id, record="thread")),
+            (lane, Send("sendMessage", {"chat_id": group, **summary}, case_id=case.id,
+                        record="summary")),
+        ]
+
+    def _person_ended(self, case: Case) -> list[tuple[str, Send]]:
+        self.cases.disconnect(case.id)
+        after = next_state(case.state, "person_ended")
+        if after is None:  # already closing: the consultant is choosing an outcome
+            return []
+        self.cases.update(case.id, state=after)
+        return [self._to_topic(case, Reply("desk/choose_outcome", {"person_ended": True},
+                                           self._outcome_buttons()))]
+
+    # --- rendering for the staff group -------------------------------------------------
+
+    def _render(self, reply: Reply, case: Case | None = None) -> dict[str, Any]:
+        prefix = f"{BUTTON_PREFIX}:{case.id}:" if case else ""
+        return telegram_message(self.content.render(reply, None), prefix)
+
+    def _to_topic(self, case: Case, reply: Reply) -> tuple[str, Send]:
+        params = {"chat_id": self.settings.staff_group_id, **self._render(reply, case)}
+        return case_lane(case.id), Send("sendMessage", params, case_id=case.id)
+
+    def _topic_name(self, case: Case) -> str:
+        rendered = self.content.render(Reply("desk/topic_name", {
+            "label": case.id, "person": case.audience, "subject": case.subject,
+            "urgent": bool(case.urgent), "consultant": case.consultant}), None)
+        return rendered.text[:128]
+
+    def _summary(self, case: Case, first_message: str | None) -> dict[str, Any]:
+        buttons = ((Button("close"),),) if case.consultant else ((Button("claim"),
+                                                                  Button("close")),)
+        return self._render(Reply("desk/summary", {
+            "label": case.id, "person": case.audience, "subject": case.subject,
+            "first_message": first_message, "consultant": case.consultant,
+            "desk_open": self.settings.hours.is_open(self.local_now())}, buttons), case)
+
+    @staticmethod
+    def _outcome_buttons() -> tuple[tuple[Button, ...], ...]:
+        return tuple((Button(outcome, shared_label=f"outcome_{outcome}"),) for outcome in OUTCOMES)
+
+    def _alert(self, template: str, **variables: Any) -> str:
+        return self.content.render(Reply(template, variables), None).text
+
+    # --- updates from the staff group --------------------------------------------------
+
+    def is_staff_chat(self, update: Update) -> bool:
+        chat = update.effective_chat
+        return chat is not None and chat.id == self.settings.staff_group_id
+
+    async def is_staff(self, user_id: int, context: ContextTypes.DEFAULT_TYPE) -> bool:
+        """On the allow-list and, asked of Telegram each time, a member of the staff group."""
+        if user_id not in self.settings.staff or self.settings.staff_group_id is None:
+            return False
+        try:
+            member = await context.bot.get_chat_member(self.settings.staff_group_id, user_id)
+        except TelegramError as error:
+            log.warning("staff check failed: %s", type(error).__name__)
+            return False
+        return member.status in STAFF_STATUSES
+
+    async def on_staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self.is_staff_chat(update):
+            return
+        user = update.effective_user
+        if update.callback_query is not None:
+            await self._on_button(update, update.callback_query, context)
+        elif (update.message is not None and user is not None and not user.is_bot
+              and await self.is_staff(user.id, context)):
+            self._on_message(update.update_id, update.message, user.id)
+
+    async def _on_button(self, update: Update, query: CallbackQuery,
+                         context: ContextTypes.DEFAULT_TYPE) -> None:
+        prefix, _, rest = (query.data or "").partition(":")
+        case_id, _, action = rest.partition(":")
+        if not await self.is_staff(query.from_user.id, context):
+            await self._answer(query, self._alert("desk/not_allowed"))
+            return
+        case = self.cases.get(int(case_id)) if prefix == BUTTON_PREFIX and case_id.isdigit() \
+            else None
+        if case is None or case.state == CaseState.CLOSED:
+            await self._answer(query, self._alert("desk/case_gone"))
+            return
+        name = self.settings.staff[query.from_user.id]
+        alert = None
+        with self.store.transaction():
+            if action == "claim":
+                alert = self._claim(case, query.from_user.id, name)
+            elif action == "close":
+                self._request_close(case)
+            elif action in OUTCOMES:
+                alert = self._close(case, action, name, query.message)
+            self.store.finish(update.update_id)
+        await self._answer(query, alert)
+
+    @staticmethod
+    async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
+        try:
+            await query.answer(alert, show_alert=alert is not None)
+        except TelegramError as error:
+            log.info("callback query not answered: %s", type(error).__name__)
+
+    def _claim(self, case: Case, user_id: int, name: str) -> str | None:
+        after = next_state(case.state, "consultant_claimed")
+        if after is None:
+            return self._alert("desk/claim_refused", consultant=case.consultant or "")
+        self.cases.update(case.id, state=after, consultant=name, consultant_id=user_id)
+        claimed = self.cases.get(case.id)
+        assert claimed is not None
+        sends: list[tuple[str, Send]] = []
+        group = self.settings.staff_group_id
+        lane = case_lane(case.id)
+        if claimed.summary_message_id is not None:
+            summary = self._summary(claimed, None)
+            sends.append((lane, Send("editMessageReplyMarkup", {
+                "chat_id": group, "message_id": claimed.summary_message_id,
+                "reply_markup": summary["reply_markup"]})))
+        sends.append((lane, Send("editForumTopic", {"chat_id": group,
+                                                    "name": self._topic_name(claimed)},
+                                 case_id=case.id)))
+        sends.append(self._to_topic(claimed, Reply("desk/claimed_note", {"consultant": name})))
+        self.store.queue(sends, self.clock())
+        self._tell_person(claimed, Event(EventKind.DESK, "case_claimed", argument=name))
+        log.info("case %s claimed", case.id)
+        return None
+
+    def _request_close(self, case: Case) -> None:
+        after = next_state(case.state, "close_requested")
+        if after is None:
+            return
+        self.cases.update(case.id, state=after)
+        self.store.queue([self._to_topic(case, Reply(
+            "desk/choose_outcome", {"person_ended": False}, self._outcome_buttons()))],
+            self.clock())
+
+    def _close(self, case: Case, outcome: str, name: str, pressed: object) -> str | None:
+        after = next_state(case.state, "outcome_chosen")
+        if after is None:
+            return self._alert("desk/case_gone")
+        self._tell_person(case, Event(EventKind.DESK, "case_closed"))
+        self.cases.close(case.id, outcome, self.clock())
+        group = self.settings.staff_group_id
+        closed = self._render(Reply("desk/closed", {"consultant": name, "outcome": outcome}))
+        sends: list[tuple[str, Send]] = []
+        lane = case_lane(case.id)
+        if isinstance(pressed, Message):
+            sends.append((lane, Send("editMessageText", {
+                "chat_id": group, "message_id": pressed.message_id, **closed})))
+        else:
+            sends.append(self._to_topic(case, Reply("desk/closed", {"consultant": name,
+                                                                    "outcome": outcome})))
+        sends.append((lane, Send("closeForumTopic", {"chat_id": group}, case_id=case.id)))
+        self.store.queue(sends, self.clock())
+        log.info("case %s closed: %s", case.id, outcome)
+        return None
+
+    def _tell_person(self, case: Case, event: Event) -> None:
+        chat_id = self.cases.chat_id(case)
+        if chat_id is None or case.person_key is None or self.conversations is None:
+            return
+        self.conversations.converse(case.person_key, chat_id, event)
+
+    def _on_message(self, update_id: int, message: Message, user_id: int) -> None:
+        text = message.text or ""
+        command, argument = _command(message)
+        thread = message.message_thread_id if message.is_topic_message else None
+        case = self.cases.in_thread(thread) if thread is not None else None
+        name = self.settings.staff[user_id]
+        with self.store.transaction():
+            sends: list[tuple[str, Send]] = []
+            if command == "sager":
+                sends.append(self._general(self._open_cases_reply(), thread))
+            elif command == "note" or text.startswith(NOTE_MARKER):
+                pass  # an internal note stays in the topic
+            elif case is None or case.state == CaseState.CLOSED:
+                if command is not None or thread is not None:
+                    sends.append(self._general(Reply("desk/use_a_topic"), thread))
+            elif command == "luk":
+                self._request_close(case)
+            elif command == "svar":
+                sends += self._canned(case, argument)
+            elif not case.connected:
+                sends.append(self._to_topic(case, Reply("desk/not_delivered")))
+            else:
+                sends += self._relay_to_person(case, message, user_id, name)
+            self.store.queue(sends, self.clock())
+            self.store.finish(update_id)
+
+    def _relay_to_person(self, case: Case, message: Message, user_id: int,
+                         name: str) -> list[tuple[str, Send]]:
+        if case.state == CaseState.WAITING:  # writing to the person takes the case
+            self._claim(case, user_id, name)
+        chat_id = self.cases.chat_id(case)
+        assert case.person_key is not None and chat_id is not None
+        if message.text is None:
+            return [(case.person_key, Send("copyMessage", {
+                "chat_id": chat_id, "from_chat_id": self.settings.staff_group_id,
+                "message_id": message.message_id}))]
+        rendered = self.content.render(Reply("consultant/from_consultant", {
+            "consultant": name, "text": message.text}), case.audience)
+        return [(case.person_key, Send("sendMessage",
+                                       {"chat_id": chat_id, **telegram_message(rendered)}))]
+
+    def _canned(self, case: Case, name: str) -> list[tuple[str, Send]]:
+        names = self.content.names_in(CANNED_DIR)
+        if name not in names or not case.connected:
+            return [self._to_topic(case, Reply("desk/canned_list", {"names": names}))
+                    if case.connected else self._to_topic(case, Reply("desk/not_delivered"))]
+        chat_id = self.cases.chat_id(case)
+        assert case.person_key is not None and chat_id is not None
+        rendered = self.content.render(Reply(f"{CANNED_DIR}/{name}"), case.audience)
+        return [(case.person_key, Send("sendMessage",
+                                       {"chat_id": chat_id, **telegram_message(rendered)})),
+                self._to_topic(case, Reply("desk/canned_sent", {"name": name}))]
+
+    def _general(self, reply: Reply, thread: int | None) -> tuple[str, Send]:
+        params: dict[str, Any] = {"chat_id": self.settings.staff_group_id,
+                                  **self._render(reply)}
+        if thread is not None:
+            params["message_thread_id"] = thread
+        return GENERAL_LANE, Send("sendMessage", params)
+
+    def _open_cases_reply(self) -> Reply:
+        now = self.clock().timestamp()
+        cases = [{"label": c.id, "audience": c.audience, "subject": c.subject,
+                  "urgent": bool(c.urgent), "consultant": c.consultant,
+                  "waiting_minutes": int((now - c.opened_at) // 60)}
+                 for c in self.cases.all_open()]
+        return Reply("desk/cases", {"cases": cases})
+
+    # --- periodic work and outbox callbacks ----------------------------------------------
+
+    def remind(self) -> int:
+        """Remind the staff group of cases nobody has taken, inside office hours."""
+        if self.settings.staff_group_id is None or not self.settings.hours.is_open(
+                self.local_now()):
+            return 0
+        now = self.clock()
+        with self.store.transaction():
+            due = self.cases.unclaimed_before(now - self.settings.remind_after)
+            for case in due:
+                minutes = int((now.timestamp() - case.opened_at) // 60)
+                self.store.queue([self._general(Reply("desk/reminder", {
+                    "label": case.id, "waiting_minutes": minutes}), None)], now)
+                self.cases.update(case.id, reminded=1)
+        return len(due)
+
+    def person_blocked(self, lane: str) -> None:
+        """The person blocked the bot: tell the case's topic, once."""
+        with self.store.transaction():
+            case = self.cases.of_person(lane)
+            if case is None or case.blocked_notified:
+                return
+            self.cases.update(case.id, blocked_notified=1)
+            self.store.queue([self._to_topic(case, Reply("desk/person_blocked"))], self.clock())
+
+    def record(self, send: Send, result: Any) -> None:
+        """Remember what Telegram answered for a case's send: its topic, its summary."""
+        if send.case_id is None or not isinstance(result, dict):
+            return
+        with self.store.transaction():
+            if send.record == "thread" and "message_thread_id" in result:
+                self.cases.update(send.case_id, thread_id=result["message_thread_id"])
+            elif send.record == "summary" and "message_id" in result:
+                self.cases.update(send.case_id, summary_message_id=result["message_id"])
+
+    def thread_of(self, case_id: int) -> int | None:
+        case = self.cases.get(case_id)
+        return case.thread_id if case else None
+
+
+def _command(message: Message) -> tuple[str | None, str]:
+    text = message.text or ""
+    entity = message.entities[0] if message.entities else None
+    if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+        name = text[1:entity.length].split("@", 1)[0].lower()
+        return name, text[entity.length:].strip()
+    return None, ""

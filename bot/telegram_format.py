@@ -1,0 +1,27 @@
+"""How a rendered message looks to the Bot API: HTML text and an inline keyboard."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from telegram.constants import ParseMode
+
+from bot.content import Rendered
+
+CALLBACK_SEPARATOR: Final = ":"
+
+
+def telegram_message(rendered: Rendered, prefix: str | None = None) -> dict[str, Any]:
+    """Buttons carry `<step>:<choice>` (the person's flow) or `<prefix><choice>` (the desk)."""
+    params: dict[str, Any] = {
+        "text": rendered.text,
+        "parse_mode": ParseMode.HTML,
+        "link_preview_options": {"is_disabled": True},
+    }
+    head = prefix if prefix is not None else f"{rendered.step}{CALLBACK_SEPARATOR}"
+    if rendered.buttons:
+        params["reply_markup"] = {"inline_keyboard": [
+            [{"text": b.label, "callback_data": head + b.choice} for b in row]
+            for row in rendered.buttons
+        ]}
+    return params
