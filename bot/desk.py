@@ -154,12 +154,18 @@ class Desk:
         return rendered.text[:128]
 
     def _summary(self, case: Case, first_message: str | None) -> dict[str, Any]:
-        buttons = ((Button("close"),),) if case.consultant else ((Button("claim"),
-                                                                  Button("close")),)
         return self._render(Reply("desk/summary", {
             "label": case.id, "person": case.audience, "subject": case.subject,
-            "first_message": first_message, "consultant": case.consultant,
-            "desk_open": self.settings.hours.is_open(self.local_now())}, buttons), case)
+            "first_message": first_message,
+            "desk_open": self.settings.hours.is_open(self.local_now())},
+            ((Button("claim"), Button("close")),)), case)
+
+    def _claimed_buttons(self, case: Case) -> dict[str, Any]:
+        """Once claimed, the summary keeps only «Luk sagen»."""
+        rendered = self._render(Reply("desk/summary", {
+            "label": case.id, "person": case.audience, "subject": case.subject,
+            "first_message": None, "desk_open": True}, ((Button("close"),),)), case)
+        return dict(rendered["reply_markup"])
 
     @staticmethod
     def _outcome_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -237,10 +243,9 @@ class Desk:
         group = self.settings.staff_group_id
         lane = case_lane(case.id)
         if claimed.summary_message_id is not None:
-            summary = self._summary(claimed, None)
             sends.append((lane, Send("editMessageReplyMarkup", {
                 "chat_id": group, "message_id": claimed.summary_message_id,
-                "reply_markup": summary["reply_markup"]})))
+                "reply_markup": self._claimed_buttons(claimed)})))
         sends.append((lane, Send("editForumTopic", {"chat_id": group,
                                                     "name": self._topic_name(claimed)},
                                  case_id=case.id)))

@@ -46,6 +46,7 @@ class Sandbox:
             web.post("/sandbox/update", self.raw_update),
             web.post("/sandbox/add_to_group", self.add_to_group),
             web.post("/sandbox/block", self.block),
+            web.post("/sandbox/members", self.set_member),
             web.post("/sandbox/faults", self.add_fault),
             web.delete("/sandbox/faults", self.clear_faults),
             web.get("/sandbox/chats/{chat_id}/messages", self.messages),
@@ -223,6 +224,14 @@ class Sandbox:
             self.world.blocked.add(user_id)
         else:
             self.world.blocked.discard(user_id)
+        return _json({"ok": True})
+
+    async def set_member(self, request: web.Request) -> web.Response:
+        """Someone joins or leaves a group: `status` member, administrator or left."""
+        body = await request.json()
+        user = self.world.user(int(body["user_id"]))
+        chat = self.world.chats[int(body["chat_id"])]
+        chat.members[user["id"]] = body.get("status", "member")
         return _json({"ok": True})
 
     async def add_fault(self, request: web.Request) -> web.Response:

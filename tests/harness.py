@@ -135,3 +135,45 @@ class BotProcess:
 
 
 __all__ = ["DEMO_TOKEN", "BotProcess", "Client", "wait_for"]
+
+
+class Staff:
+    """The consultants' side of the sandbox: the staff group and its topics."""
+
+    def __init__(self, client: Client) -> None:
+        from sandbox.world import STAFF_GROUP_ID
+
+        self.client = client
+        self.group = STAFF_GROUP_ID
+
+    def topics(self) -> list[dict[str, Any]]:
+        return self.client.get(f"/sandbox/chats/{self.group}/topics")  # type: ignore[no-any-return]
+
+    def messages(self, thread: int | None = None) -> list[dict[str, Any]]:
+        return [m for m in self.client.messages(self.group)
+                if thread is None or m["thread"] == thread]
+
+    def wait_topic(self, fragment: str = "Sag") -> dict[str, Any]:
+        return wait_for(lambda: next((t for t in self.topics() if fragment in t["name"]), None),
+                        what=f"a topic named like {fragment!r}")
+
+    def wait_text(self, fragment: str, thread: int | None = None) -> dict[str, Any]:
+        return wait_for(lambda: next((m for m in reversed(self.messages(thread))
+                                      if m["from_bot"] and fragment in m["text"]), None),
+                        what=f"a staff message containing {fragment!r}")
+
+    def press(self, message: dict[str, Any], label: str, consultant: int) -> dict[str, Any]:
+        return self.client.post("/sandbox/press", user_id=consultant, chat_id=self.group,  # type: ignore[no-any-return]
+                                message_id=message["message_id"], label=label)
+
+    def write(self, text: str, consultant: int, thread: int | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"user_id": consultant, "chat_id": self.group, "text": text}
+        if thread is not None:
+            body["thread"] = thread
+        return self.client.post("/sandbox/send", **body)  # type: ignore[no-any-return]
+
+    def alert(self, press: dict[str, Any]) -> str:
+        answer = wait_for(lambda: self.client.get(
+            f"/sandbox/callback_answers/{press['callback_query_id']}") or None,
+            what="the button's answer")
+        return str(answer.get("text", ""))

@@ -12,8 +12,8 @@ import pytest
 from jinja2 import meta
 
 from bot.content import LAYERS, Content
-from bot.readability import LIX_TARGETS, lix
 from bot.desk import DESK_TEMPLATES
+from bot.readability import LIX_TARGETS, lix
 from bot.telegram_format import telegram_message
 from flows import build_flows
 from flows.case import OUTCOMES
@@ -177,7 +177,7 @@ def test_no_template_is_an_orphan(path: Path) -> None:
     name = name.removesuffix(".j2")
     shared = {"general/buttons", "general/commands", "general/hours"}
     shown = FLOWS.templates() | set(DESK_TEMPLATES) | shared
-    assert name in shown or name.startswith("canned/"), f"{path.relative_to(ROOT)} is shown by nothing"
+    assert name in shown or name.startswith("canned/"), f"{path.relative_to(ROOT)}: shown nowhere"
 
 
 def test_every_shown_template_exists_in_common() -> None:
