@@ -68,6 +68,23 @@ def test_a_person_starts_the_bot_picks_an_audience_and_sees_the_menu(
         page.locator("#menu-button").click()
         expect(page.get_by_role("button", name="/hjaelp Hjælp og telefonnumre")).to_be_visible()
         expect(page.get_by_text("SSP Ballerup · konsulenter")).to_be_visible()
+        page.locator("#menu-button").click()
+
+        # The hand-off, both sides on one page.
+        chat.get_by_role("button", name="Tal med en SSP-konsulent").click()
+        chat.get_by_role("button", name="Skriv til en konsulent").click()
+        expect(chat.get_by_text("Skriv ikke fulde navne")).to_be_visible()
+        page.get_by_label("Besked", exact=True).fill("Hej, jeg har brug for hjælp")
+        page.locator("#send").click()
+        expect(chat.get_by_text("Du er nummer 1 i køen")).to_be_visible()
+        page.locator("#topics").get_by_role("button", name="Sag 1 · 13–15 år · samtale").click()
+        staff = page.locator("#staff-messages")
+        expect(staff.get_by_text("Hej, jeg har brug for hjælp")).to_be_visible()
+        staff.get_by_role("button", name="Tag sagen").click()
+        expect(chat.get_by_text("Mette fra SSP har taget din sag")).to_be_visible()
+        page.get_by_label("Besked til emnet").fill("Hej, jeg er Mette. Fortæl mig mere.")
+        page.locator("#staff-composer button").click()
+        expect(chat.get_by_text("Hej, jeg er Mette. Fortæl mig mere.")).to_be_visible()
         page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
         browser.close()
     assert (tmp_path / "demo.png").stat().st_size > 10_000
