@@ -333,12 +333,13 @@ class Desk:
                                        {"chat_id": chat_id, **telegram_message(rendered)}))]
 
     def _canned(self, case: Case, name: str) -> list[tuple[str, Send]]:
+        """/svar <navn>: a reviewed reply from content/common/canned/, in the person's words."""
         names = self.content.names_in(CANNED_DIR)
-        if name not in names or not case.connected:
-            return [self._to_topic(case, Reply("desk/canned_list", {"names": names}))
-                    if case.connected else self._to_topic(case, Reply("desk/not_delivered"))]
         chat_id = self.cases.chat_id(case)
-        assert case.person_key is not None and chat_id is not None
+        if chat_id is None or case.person_key is None:
+            return [self._to_topic(case, Reply("desk/not_delivered"))]
+        if name not in names:
+            return [self._to_topic(case, Reply("desk/canned_list", {"names": names}))]
         rendered = self.content.render(Reply(f"{CANNED_DIR}/{name}"), case.audience)
         return [(case.person_key, Send("sendMessage",
                                        {"chat_id": chat_id, **telegram_message(rendered)})),

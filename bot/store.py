@@ -166,21 +166,7 @@ class Store:
         row = self.db.execute("SELECT max(update_id) FROM inbox").fetchone()
         return None if row[0] is None else int(row[0]) + 1
 
-    # --- one handled update: session, sends and the inbox mark in one transaction --
-
-    def commit_turn(
-        self,
-        update_id: int,
-        key: str,
-        session: Session | None,
-        sends: Iterable[tuple[str, Send]],
-        now: datetime,
-    ) -> None:
-        """Persist the new session (None erases it) and queue its sends, atomically."""
-        with self.transaction():
-            self.save_session(key, session, now)
-            self.queue(sends, now)
-            self.finish(update_id)
+    # --- one handled update: callers hold a transaction around these ------------------
 
     def save_session(self, key: str, session: Session | None, now: datetime) -> None:
         """Inside a transaction: store the session, or erase it when None."""
@@ -202,10 +188,6 @@ class Store:
             self.finish(update_id)
 
     # --- the outbox ---------------------------------------------------------------
-
-    def enqueue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
-        with self.transaction():
-            self.queue(sends, now)
 
     def queue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
         """Inside a transaction: add sends to the outbox, each in its lane."""

@@ -20,11 +20,20 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "bot.sqlite3", Keys(b"k" * 32))
 
 
+def commit_turn(store: Store, update_id: int, key: str, session: Session | None,
+                sends: list[tuple[str, Send]], now: datetime) -> None:
+    """What the seam does for one update: one transaction for all of it."""
+    with store.transaction():
+        store.save_session(key, session, now)
+        store.queue(sends, now)
+        store.finish(update_id)
+
+
 def test_a_turn_is_stored_whole(store: Store) -> None:
     key = store.keys.chat_key(CHAT_ID)
     store.inbox_add([(7, b'{"update_id": 7}')])
     session = Session("start", "at_menu", "teen", 3, {"entry": "images"})
-    store.commit_turn(7, key, session, [(key, Send("sendMessage", {"chat_id": CHAT_ID}))], NOW)
+    commit_turn(store, 7, key, session, [(key, Send("sendMessage", {"chat_id": CHAT_ID}))], NOW)
     assert store.load_session(key) == session
     assert store.inbox_is_done(7) and store.inbox_pending() == []
     (queued,) = store.outbox_due(NOW, 10)
@@ -35,8 +44,8 @@ def test_a_failed_turn_leaves_nothing_behind(store: Store) -> None:
     key = store.keys.chat_key(CHAT_ID)
     store.inbox_add([(7, b"{}")])
     with pytest.raises(TypeError):
-        store.commit_turn(7, key, Session("start", "at_menu", data={"x": object()}),
-                          [(key, Send("sendMessage", {}))], NOW)
+        commit_turn(store, 7, key, Session("start", "at_menu", data={"x": object()}),
+                    [(key, Send("sendMessage", {}))], NOW)
     assert store.load_session(key) is None
     assert store.outbox_due(NOW, 10) == []
     assert store.inbox_pending() == [(7, b"{}")]
@@ -52,8 +61,9 @@ def test_an_update_stored_twice_is_kept_once(store: Store) -> None:
 
 
 def test_the_outbox_keeps_each_chats_order_and_waits_for_retries(store: Store) -> None:
-    store.enqueue([("a", Send("sendMessage", {"n": 1})), ("b", Send("sendMessage", {"n": 2})),
-                   ("a", Send("sendMessage", {"n": 3}))], NOW)
+    with store.transaction():
+        store.queue([("a", Send("sendMessage", {"n": 1})), ("b", Send("sendMessage", {"n": 2})),
+                     ("a", Send("sendMessage", {"n": 3}))], NOW)
     first = store.outbox_due(NOW, 10)
     assert [q.send.params["n"] for q in first] == [1, 2]  # one per lane, oldest first
     store.outbox_retry(first[0], NOW + timedelta(seconds=30))
@@ -67,8 +77,8 @@ def test_the_outbox_keeps_each_chats_order_and_waits_for_retries(store: Store) -
 def test_retention_forgets_idle_sessions(store: Store) -> None:
     old, fresh = store.keys.chat_key(1), store.keys.chat_key(2)
     store.inbox_add([(1, b""), (2, b"")])
-    store.commit_turn(1, old, Session("start", "at_menu"), [], NOW - timedelta(days=31))
-    store.commit_turn(2, fresh, Session("start", "at_menu"), [], NOW - timedelta(days=29))
+    commit_turn(store, 1, old, Session("start", "at_menu"), [], NOW - timedelta(days=31))
+    commit_turn(store, 2, fresh, Session("start", "at_menu"), [], NOW - timedelta(days=29))
     store.prune(NOW, session_days=30)
     assert store.load_session(old) is None
     assert store.load_session(fresh) is not None
@@ -92,7 +102,7 @@ def test_no_chat_id_in_the_file(tmp_path: Path) -> None:
     key = store.keys.chat_key(CHAT_ID)
     raw = f'{{"message": {{"chat": {{"id": {CHAT_ID}, "first_name": "Freja"}}}}}}'.encode()
     store.inbox_add([(9, raw)])
-    store.commit_turn(9, key, Session("start", "at_menu"),
+    commit_turn(store, 9, key, Session("start", "at_menu"),
                       [(key, Send("sendMessage", {"chat_id": CHAT_ID, "text": "Hej Freja"}))],
                       NOW)
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
