@@ -30,11 +30,14 @@ from bot.settings import Settings
 from bot.store import Store
 from flows import build_flows
 from flows.commands import MENU_COMMANDS
+from flows.hours import OfficeHours
+from flows.report import DESCRIPTION_LIMIT
 
 log = logging.getLogger(__name__)
 
 
 REMIND_EVERY: Final = 60.0  # seconds between looks for cases nobody has taken
+PRUNE_EVERY_TICKS: Final = 60  # retention runs hourly
 
 
 @dataclass
@@ -47,13 +50,18 @@ class Bot:
     desk: Desk
 
 
+def content_globals(settings: Settings, hours: OfficeHours) -> dict[str, object]:
+    """Numbers the texts mention that come from configuration, not from the texts."""
+    return {"session_days": settings.session_days, "report_text_days": settings.report_text_days,
+            "desk_hours": hours.blocks(), "description_limit": DESCRIPTION_LIMIT}
+
+
 def build(settings: Settings) -> Bot:
     token = settings.require_token()
     keys = Keys(settings.require_secret())
     store = Store(settings.database_path, keys)
     hours = settings.office()
-    content = Content(settings.content_dir, {"session_days": settings.session_days,
-                                             "desk_hours": hours.blocks()})
+    content = Content(settings.content_dir, content_globals(settings, hours))
     holder: dict[str, Inbox] = {}
     processor = PerChatUpdateProcessor(on_finished=lambda update: holder["inbox"].finished(update))
     application = (
@@ -102,11 +110,16 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
               exc_info=(type(error), error, error.__traceback__) if error else None)
 
 
-async def _remind(bot: Bot) -> None:
+async def _remind(bot: Bot, settings: Settings) -> None:
+    """Once a minute: remind of unclaimed cases; once an hour: retention."""
+    ticks = 0
     while True:
         await asyncio.sleep(REMIND_EVERY)
         if bot.desk.remind():
             bot.outbox.wake()
+        ticks += 1
+        if ticks % PRUNE_EVERY_TICKS == 0:
+            bot.store.prune(utc_now(), settings.session_days, settings.report_text_days)
 
 
 async def run(settings: Settings) -> None:
@@ -119,12 +132,12 @@ async def run(settings: Settings) -> None:
     await application.bot.set_my_commands(
         [BotCommand(name, descriptions[name]) for name in MENU_COMMANDS]
     )
-    bot.store.prune(utc_now(), settings.session_days)
+    bot.store.prune(utc_now(), settings.session_days, settings.report_text_days)
     await application.start()
     bot.outbox.start()
     await bot.inbox.replay()
     polling = asyncio.create_task(bot.inbox.run(), name="inbox")
-    reminders = asyncio.create_task(_remind(bot), name="reminders")
+    reminders = asyncio.create_task(_remind(bot, settings), name="reminders")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Final
 
 from bot.store import Store, hour_of
 from flows.case import OPEN, CaseState
+from flows.triage import RED
 
 _OPEN_STATES: Final = tuple(str(state) for state in OPEN)
 _COLUMNS: Final = ("id", "state", "audience", "subject", "urgent", "person_key", "route",
                    "thread_id", "summary_message_id", "consultant", "consultant_id",
-                   "opened_at", "reminded", "blocked_notified", "outcome")
+                   "opened_at", "reminded", "blocked_notified", "outcome", "is_report",
+                   "triage", "answers", "reply")
+LOOKUP_FAILURES_PER_HOUR: Final = 5
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Case:
     reminded: int
     blocked_notified: int
     outcome: str | None
+    is_report: int | None
+    triage: str | None
+    answers: str | None  # JSON of the report's answers
+    reply: str | None  # what a consultant left for the report's author
 
     @property
     def connected(self) -> bool:
@@ -61,6 +69,42 @@ class Cases:
         assert case is not None
         return case
 
+    def open_report(self, audience: str, category: str, triage: str, answers: dict[str, Any],
+                    code_hash: str, now: datetime) -> tuple[Case, bool]:
+        """A report: no person key, no route, the time kept to the hour. The code's hash is
+        unique, so the same report sent twice is stored once."""
+        cursor = self.db.execute(
+            """INSERT OR IGNORE INTO cases (state, audience, subject, urgent, opened_at, is_report,
+                                            triage, answers, code_hash)
+               VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)""",
+            [str(CaseState.WAITING), audience, category, int(triage == RED),
+             datetime.fromisoformat(hour_of(now)).timestamp(), triage,
+             json.dumps(answers, ensure_ascii=False), code_hash],
+        )
+        case = self._one("code_hash = ?", [code_hash])
+        assert case is not None
+        return case, cursor.rowcount == 1
+
+    def by_code_hash(self, code_hash: str) -> Case | None:
+        return self._one("code_hash = ?", [code_hash])
+
+    def connect(self, case_id: int, person_key: str, chat_id: int) -> None:
+        """The author of a report agreed that a consultant may write to them here."""
+        self.update(case_id, person_key=person_key,
+                    route=self.store.keys.seal(str(chat_id).encode()))
+
+    def failures(self, person_key: str, now: datetime) -> int:
+        row = self.db.execute(
+            "SELECT failures FROM lookup_failures WHERE person_key = ? AND hour = ?",
+            [person_key, hour_of(now)]).fetchone()
+        return int(row[0]) if row else 0
+
+    def add_failure(self, person_key: str, now: datetime) -> None:
+        self.db.execute(
+            """INSERT INTO lookup_failures (person_key, hour, failures) VALUES (?, ?, 1)
+               ON CONFLICT (person_key, hour) DO UPDATE SET failures = failures + 1""",
+            [person_key, hour_of(now)])
+
     def get(self, case_id: int) -> Case | None:
         return self._one("id = ?", [case_id])
 
@@ -75,7 +119,7 @@ class Cases:
         return int(self.store.keys.open(case.route)) if case.route else None
 
     def update(self, case_id: int, **values: Any) -> None:
-        known = {f.name for f in fields(Case)} | {"closed_hour"}
+        known = {f.name for f in fields(Case)} | {"closed_hour", "code_hash"}
         assert set(values) <= known, values
         assignments = ", ".join(f"{name} = ?" for name in values)
         self.db.execute(f"UPDATE cases SET {assignments} WHERE id = ?",
@@ -91,13 +135,15 @@ class Cases:
 
     def waiting_position(self, case: Case | None) -> int:
         """A waiting case's place in the queue; without one, the place a new case would get."""
+        # Only people who wait count: reports nobody will chat about are not in the queue.
         if case is not None and case.state == CaseState.WAITING:
             row = self.db.execute(
-                "SELECT count(*) FROM cases WHERE state = ? AND id <= ?",
+                "SELECT count(*) FROM cases WHERE state = ? AND route IS NOT NULL AND id <= ?",
                 [str(CaseState.WAITING), case.id]).fetchone()
         else:
-            row = self.db.execute("SELECT count(*) + 1 FROM cases WHERE state = ?",
-                                  [str(CaseState.WAITING)]).fetchone()
+            row = self.db.execute(
+                "SELECT count(*) + 1 FROM cases WHERE state = ? AND route IS NOT NULL",
+                [str(CaseState.WAITING)]).fetchone()
         return int(row[0])
 
     def all_open(self) -> list[Case]:
@@ -114,6 +160,19 @@ class Cases:
                 WHERE state = ? AND reminded = 0 AND opened_at < ? ORDER BY opened_at""",
             [str(CaseState.WAITING), cutoff.timestamp()]).fetchall()
         return [Case(*row) for row in rows]
+
+    def remember_message(self, person_key: str, message_id: int, now: datetime) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO visible_messages (person_key, message_id, at) VALUES (?, ?, ?)",
+            [person_key, message_id, now.timestamp()])
+
+    def take_messages(self, person_key: str, since: datetime) -> list[int]:
+        """The message ids in a person's chat younger than `since`, forgotten as they go."""
+        rows = self.db.execute(
+            "SELECT message_id FROM visible_messages WHERE person_key = ? AND at >= ?",
+            [person_key, since.timestamp()]).fetchall()
+        self.db.execute("DELETE FROM visible_messages WHERE person_key = ?", [person_key])
+        return sorted(row[0] for row in rows)
 
     def add_feedback(self, answer: str, audience: str | None, now: datetime) -> None:
         week = now.strftime("%G-W%V")

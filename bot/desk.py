@@ -14,9 +14,10 @@ from telegram.constants import ChatMemberStatus, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.cases import Case, Cases
+from bot.cases import LOOKUP_FAILURES_PER_HOUR, Case, Cases
+from bot.codes import normalize
 from bot.content import Content
-from bot.store import Send, Store
+from bot.store import Send, Store, is_person_lane
 from bot.telegram_format import telegram_message
 from flows.case import OUTCOMES, CaseState, next_state
 from flows.engine import Button, Effect, Event, EventKind, Facts, Reply
@@ -31,7 +32,7 @@ STAFF_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMI
                                    ChatMemberStatus.MEMBER})
 NOTE_MARKER: Final = "//"
 GENERAL_LANE: Final = "staff"
-SUBJECT_CONVERSATION: Final = "samtale"
+SUBJECT_CONVERSATION: Final = "conversation"
 BUTTON_PREFIX: Final = "c"
 CANNED_DIR: Final = "canned"
 DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused",
@@ -39,7 +40,9 @@ DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused"
                          "desk/media_withheld", "desk/choose_outcome", "desk/closed",
                          "desk/person_blocked", "desk/not_delivered", "desk/cases",
                          "desk/reminder", "desk/canned_list", "desk/canned_sent",
-                         "desk/use_a_topic", "desk/claimed_note", "consultant/from_consultant")
+                         "desk/use_a_topic", "desk/claimed_note", "desk/report_summary",
+                         "desk/report_connected", "desk/reply_saved", "desk/reply_how",
+                         "consultant/from_consultant")
 
 
 def case_lane(case_id: int) -> str:
@@ -94,6 +97,14 @@ class Desk:
         if effect.kind == "feedback":
             self.cases.add_feedback(str(effect.payload["answer"]), audience, self.clock())
             return []
+        if effect.kind == "store_report":
+            return self._store_report(effect.payload, audience or "youth")
+        if effect.kind == "connect_report":
+            return self._connect_report(str(effect.payload["code"]), person_key, chat_id)
+        if effect.kind == "lookup_case":
+            return self._look_up(str(effect.payload["code"]), person_key, chat_id, audience)
+        if effect.kind == "hide_conversation":
+            return self._hide(person_key, chat_id)
         case = self.cases.of_person(person_key)
         if case is None or self.settings.staff_group_id is None:
             return []
@@ -127,6 +138,68 @@ class Desk:
             (lane, Send("sendMessage", {"chat_id": group, **summary}, case_id=case.id,
                         record="summary")),
         ]
+
+    def _store_report(self, payload: Mapping[str, Any], audience: str) -> list[tuple[str, Send]]:
+        answers = dict(payload["answers"])
+        code = normalize(str(payload["code"]))
+        assert code is not None, "the flow sends the code the shell drew"
+        case, created = self.cases.open_report(audience, str(answers["category"]),
+                                               str(payload["triage"]), answers,
+                                               self.store.keys.code_hash(code), self.clock())
+        group = self.settings.staff_group_id
+        if not created or group is None:
+            return []
+        log.info("report %s stored (%s)", case.id, case.triage)
+        lane = case_lane(case.id)
+        summary = self._render(Reply("desk/report_summary", {
+            "label": case.id, "person": case.audience, "answers": answers,
+            "triage": case.triage}, ((Button("claim"), Button("close")),)), case)
+        return [
+            (lane, Send("createForumTopic", {"chat_id": group, "name": self._topic_name(case)},
+                        case_id=case.id, record="thread")),
+            (lane, Send("sendMessage", {"chat_id": group, **summary}, case_id=case.id,
+                        record="summary")),
+        ]
+
+    def _connect_report(self, code: str, person_key: str, chat_id: int) -> list[tuple[str, Send]]:
+        normalized = normalize(code)
+        case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
+            else None
+        if case is None or case.state == CaseState.CLOSED or self.cases.of_person(person_key):
+            return []
+        self.cases.connect(case.id, person_key, chat_id)
+        return [self._to_topic(case, Reply("desk/report_connected"))]
+
+    def _look_up(self, typed: str, person_key: str, chat_id: int,
+                 audience: str | None) -> list[tuple[str, Send]]:
+        """The status of a report, for the holder of its code. A wrong code says only that."""
+        now = self.clock()
+        if self.cases.failures(person_key, now) >= LOOKUP_FAILURES_PER_HOUR:
+            return [self._to_person(person_key, chat_id, Reply("report/lookups_limited"),
+                                    audience)]
+        normalized = normalize(typed)
+        case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
+            else None
+        if case is None:
+            self.cases.add_failure(person_key, now)
+            return [self._to_person(person_key, chat_id, Reply("report/code_unknown"), audience)]
+        status = {CaseState.WAITING: "received", CaseState.CLOSED: "closed"}.get(
+            CaseState(case.state), "in_progress")
+        return [self._to_person(person_key, chat_id, Reply("report/status", {
+            "status": status, "reply": case.reply}), audience)]
+
+    def _hide(self, person_key: str, chat_id: int) -> list[tuple[str, Send]]:
+        """Quick exit: delete what Telegram lets a bot delete (under 48 hours old)."""
+        since = self.clock() - timedelta(hours=47, minutes=50)
+        ids = self.cases.take_messages(person_key, since)
+        return [(person_key, Send("deleteMessages", {"chat_id": chat_id,
+                                                     "message_ids": ids[i : i + 100]}))
+                for i in range(0, len(ids), 100)]
+
+    def _to_person(self, person_key: str, chat_id: int, reply: Reply,
+                   audience: str | None) -> tuple[str, Send]:
+        rendered = self.content.render(reply, audience)
+        return person_key, Send("sendMessage", {"chat_id": chat_id, **telegram_message(rendered)})
 
     def _person_ended(self, case: Case) -> list[tuple[str, Send]]:
         self.cases.disconnect(case.id)
@@ -310,8 +383,11 @@ class Desk:
                 self._request_close(case)
             elif command == "svar":
                 sends += self._canned(case, argument)
+            elif command == "besvar":
+                sends += self._leave_reply(case, argument)
             elif not case.connected:
-                sends.append(self._to_topic(case, Reply("desk/not_delivered")))
+                sends.append(self._to_topic(case, Reply("desk/not_delivered",
+                                                        {"is_report": bool(case.is_report)})))
             else:
                 sends += self._relay_to_person(case, message, user_id, name)
             self.store.queue(sends, self.clock())
@@ -344,6 +420,15 @@ class Desk:
         return [(case.person_key, Send("sendMessage",
                                        {"chat_id": chat_id, **telegram_message(rendered)})),
                 self._to_topic(case, Reply("desk/canned_sent", {"name": name}))]
+
+    def _leave_reply(self, case: Case, text: str) -> list[tuple[str, Send]]:
+        """/besvar <tekst>: an answer the report's author reads with their code."""
+        if not case.is_report or not text:
+            return [self._to_topic(case, Reply("desk/reply_how"))]
+        self.cases.update(case.id, reply=text)
+        if case.state == CaseState.WAITING:
+            self.cases.update(case.id, state=str(CaseState.CLAIMED))
+        return [self._to_topic(case, Reply("desk/reply_saved"))]
 
     def _general(self, reply: Reply, thread: int | None) -> tuple[str, Send]:
         params: dict[str, Any] = {"chat_id": self.settings.staff_group_id,
@@ -386,9 +471,15 @@ class Desk:
             self.cases.update(case.id, blocked_notified=1)
             self.store.queue([self._to_topic(case, Reply("desk/person_blocked"))], self.clock())
 
-    def record(self, send: Send, result: Any) -> None:
-        """Remember what Telegram answered for a case's send: its topic, its summary."""
-        if send.case_id is None or not isinstance(result, dict):
+    def record(self, lane: str, send: Send, result: Any) -> None:
+        """Remember what Telegram answered: a case's topic and summary, and the ids of
+        messages in a person's chat (for the quick exit)."""
+        if not isinstance(result, dict):
+            return
+        if send.case_id is None:
+            if "message_id" in result and is_person_lane(lane):
+                with self.store.transaction():
+                    self.cases.remember_message(lane, int(result["message_id"]), self.clock())
             return
         with self.store.transaction():
             if send.record == "thread" and "message_thread_id" in result:

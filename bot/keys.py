@@ -26,12 +26,17 @@ class Keys:
 
     def __init__(self, secret: bytes) -> None:
         self._hash_key = _derive(secret, "sspbot chat key v1")
+        self._code_key = _derive(secret, "sspbot case code v1")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret, "sspbot seal v1")))
 
     def chat_key(self, chat_id: int) -> str:
         """HMAC-SHA256 of a chat id: stable per chat, meaningless without the secret."""
         digest = hmac.new(self._hash_key, str(chat_id).encode(), hashlib.sha256)
         return digest.hexdigest()
+
+    def code_hash(self, normalized_code: str) -> str:
+        """The only form in which a case code is stored."""
+        return hmac.new(self._code_key, normalized_code.encode(), hashlib.sha256).hexdigest()
 
     def seal(self, plain: bytes) -> bytes:
         return self._fernet.encrypt(plain)

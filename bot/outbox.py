@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot.store import Queued, Send, Store
+from bot.store import Queued, Send, Store, is_person_lane
 
 log = logging.getLogger(__name__)
 # The outbox replays stored calls by method name; python-telegram-bot suggests its typed
@@ -27,7 +27,6 @@ warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUser
 BATCH: Final = 50
 MAX_BACKOFF: Final = 300.0  # seconds
 IDLE_WAIT: Final = 5.0  # seconds between looks at the outbox when nothing is due
-PERSON_LANE_LENGTH: Final = 64  # a person's lane is their chat key, a hex HMAC-SHA256
 TOPIC_ONLY: Final = frozenset({"editForumTopic", "closeForumTopic", "reopenForumTopic"})
 # Telegram's limits: about 30 messages a second in all (SSPBOT_SEND_RATE), about one a
 # second per chat (short bursts are accepted), 20 a minute per group.
@@ -47,7 +46,7 @@ class Hooks(Protocol):
 
     def thread_of(self, case_id: int) -> int | None: ...
 
-    def record(self, send: Send, result: Any) -> None: ...
+    def record(self, lane: str, send: Send, result: Any) -> None: ...
 
     def person_blocked(self, lane: str) -> None: ...
 
@@ -132,7 +131,7 @@ class Outbox:
         except Forbidden:
             dropped = self.store.outbox_drop_lane(queued.lane)
             log.warning("recipient has blocked the bot or left; %d queued sends dropped", dropped)
-            if self.hooks is not None and len(queued.lane) == PERSON_LANE_LENGTH:
+            if self.hooks is not None and is_person_lane(queued.lane):
                 self.hooks.person_blocked(queued.lane)
         except BadRequest as error:
             self._bad_request(queued, error)
@@ -140,8 +139,8 @@ class Outbox:
             self._retry(queued, self._backoff(queued.attempts), type(error).__name__)
         else:
             self.store.outbox_done(queued.id)
-            if self.hooks is not None and send.record is not None:
-                self.hooks.record(send, result)
+            if self.hooks is not None:
+                self.hooks.record(queued.lane, send, result)
 
     def _bad_request(self, queued: Queued, error: BadRequest) -> None:
         send = queued.send

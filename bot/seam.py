@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -12,6 +13,7 @@ from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
+from bot.codes import new_code
 from bot.content import Content
 from bot.desk import Desk
 from bot.outbox import Outbox
@@ -76,7 +78,8 @@ class Conversations:
 
     def converse(self, key: str, chat_id: int, event: Event, pressed: Any = None) -> None:
         session = self.store.load_session(key)
-        outcome = self.flows.step(session, event, self.desk.facts(key))
+        facts = replace(self.desk.facts(key), fresh_code=new_code())
+        outcome = self.flows.step(session, event, facts)
         audience = outcome.session.audience
         sends: list[tuple[str, Send]] = []
         for effect in outcome.effects:
@@ -121,8 +124,12 @@ class Seam:
         event = to_event(update)
         query = update.callback_query
         if event is not None:
+            key = self.store.keys.chat_key(chat.id)
             with self.store.transaction():
-                self.conversations.converse(self.store.keys.chat_key(chat.id), chat.id, event,
+                if update.message is not None:  # its id, for a quick exit; never its content
+                    self.desk.cases.remember_message(key, update.message.message_id,
+                                                     self.clock())
+                self.conversations.converse(key, chat.id, event,
                                             query.message if query else None)
                 self.store.finish(update.update_id)
             self.outbox.wake()

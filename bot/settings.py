@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_default_content_dir, alias="SSPBOT_CONTENT_DIR")
     log_level: str = Field(default="INFO", alias="SSPBOT_LOG_LEVEL")
     session_days: int = Field(default=30, alias="SSPBOT_SESSION_DAYS", ge=1)
+    report_text_days: int = Field(default=30, alias="SSPBOT_REPORT_TEXT_DAYS", ge=1)
     staff: str = Field(default="", alias="SSPBOT_STAFF")
     office_hours: str = Field(default="mon-thu 09:00-15:00, fri 09:00-13:00",
                               alias="SSPBOT_OFFICE_HOURS")

@@ -26,8 +26,8 @@ def hour_of(now: datetime) -> str:
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db.table("sessions").create(
-        {"key": str, "flow": str, "state": str, "audience": str, "step": int, "data": str,
+    db.table("sessions").create(  # data: the answers so far, sealed (they may be free text)
+        {"key": str, "flow": str, "state": str, "audience": str, "step": int, "data": bytes,
          "touched_hour": str},
         pk="key", not_null={"flow", "state", "step", "data", "touched_hour"}, if_not_exists=True,
     )
@@ -65,9 +65,39 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    # Reports are cases too. code_hash is the keyed hash of the code the author holds; answers
+    # holds what they chose and wrote (free text deleted after the retention period); reply is
+    # what a consultant left for the author to read with the code.
+    cases = db.table("cases")
+    for column, kind in (("is_report", int), ("code_hash", str), ("triage", str),
+                         ("answers", str), ("reply", str)):
+        if column not in cases.columns_dict:
+            cases.add_column(column, kind)
+    cases.create_index(["code_hash"], unique=True, if_not_exists=True)
+    # Failed code lookups per person and hour, to stop guessing.
+    db.table("lookup_failures").create(
+        {"person_key": str, "hour": str, "failures": int}, pk=("person_key", "hour"),
+        if_not_exists=True,
+    )
+    # Message ids in a person's chat (not their content), so a quick exit can delete them.
+    db.table("visible_messages").create(
+        {"person_key": str, "message_id": int, "at": float},
+        pk=("person_key", "message_id"), if_not_exists=True,
+    )
+
+
 # Append only: each migration runs once, in order, and the file's user_version records it.
 # A migration may be interrupted, so it must be safe to run again (if_not_exists).
-MIGRATIONS: Final[tuple[Callable[[sqlite_utils.Database], None], ...]] = (_v1, _v2)
+MIGRATIONS: Final[tuple[Callable[[sqlite_utils.Database], None], ...]] = (_v1, _v2, _v3)
+
+
+PERSON_LANE_LENGTH: Final = 64  # a person's lane is their chat key, a hex HMAC-SHA256
+
+
+def is_person_lane(lane: str) -> bool:
+    """Lanes are a person's chat key, or `case:<id>`, `staff`, `group:<key>`."""
+    return len(lane) == PERSON_LANE_LENGTH and ":" not in lane
 
 
 @dataclass(frozen=True)
@@ -130,7 +160,7 @@ class Store:
         if row is None:
             return None
         flow, state, audience, step, data = row
-        return Session(flow, state, audience, step, json.loads(data))
+        return Session(flow, state, audience, step, json.loads(self.keys.open(data)))
 
     # --- the inbox: updates committed before Telegram is told they arrived --------
 
@@ -178,7 +208,7 @@ class Store:
                (key, flow, state, audience, step, data, touched_hour)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
             [key, session.flow, session.state, session.audience, session.step,
-             json.dumps(session.data), hour_of(now)],
+             self.keys.seal(json.dumps(session.data).encode()), hour_of(now)],
         )
 
     def finish_with(self, update_id: int, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
@@ -238,11 +268,20 @@ class Store:
 
     # --- retention ----------------------------------------------------------------
 
-    def prune(self, now: datetime, session_days: int) -> None:
-        """Forget idle sessions and old inbox marks; time is passed in, never read here."""
+    def prune(self, now: datetime, session_days: int, report_text_days: int = 30) -> None:
+        """Forget idle sessions, old free text of closed cases, expired helpers and inbox marks.
+        Time is passed in, never read here. Category counts and outcomes stay for statistics."""
         cutoff = hour_of(now - timedelta(days=session_days))
+        text_cutoff = hour_of(now - timedelta(days=report_text_days))
         with self.transaction():
             self.db.execute("DELETE FROM sessions WHERE touched_hour < ?", [cutoff])
+            self.db.execute(
+                """UPDATE cases SET answers = json_remove(answers, '$.description'), reply = NULL
+                   WHERE state = 'closed' AND closed_hour < ?""", [text_cutoff])
+            self.db.execute("DELETE FROM lookup_failures WHERE hour < ?",
+                            [hour_of(now - timedelta(hours=1))])
+            self.db.execute("DELETE FROM visible_messages WHERE at < ?",
+                            [(now - timedelta(hours=48)).timestamp()])
             self.db.execute(
                 """DELETE FROM inbox WHERE done = 1 AND update_id <
                    (SELECT max(update_id) FROM inbox) - ?""",

@@ -46,6 +46,15 @@ def forget(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcom
     return Outcome(flows.new_session(), (Reply("general/forgotten"),), (Effect("forget"),))
 
 
+def follow(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+    """/sag <kode>: the status of a report; without a code, ask for it."""
+    if event.argument:
+        outcome = flows.resume(session, facts)
+        return replace(outcome, effects=(Effect("lookup_case", {"code": event.argument}),))
+    moved = flows.enter(replace(session, data={}), "start", str(StartState.AWAITING_CODE))
+    return Outcome(moved, (flows.prompt_reply(moved, facts),))
+
+
 def menu(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
     """/menu: back to the main menu, or to the audience question if it was never answered."""
     state = StartState.AT_MENU if session.audience else StartState.CHOOSING_AUDIENCE
@@ -69,12 +78,14 @@ COMMANDS: Final[dict[str, Command]] = {
     "help": note("general/help"),
     "privatliv": note("general/privacy"),
     "slet": forget,
+    "sag": follow,
     UNKNOWN_COMMAND: note("general/unknown_command"),
 }
 
 # Notes the commands say, for the content checks and the reviewers' booklet.
 NOTES: Final = ("start/welcome", "general/forgotten", "general/help", "general/privacy",
-                "general/unknown_command")
+                "general/unknown_command", "report/status", "report/code_unknown",
+                "report/lookups_limited")
 
 # What Telegram's command menu shows, in this order; descriptions are content.
-MENU_COMMANDS: Final = ("start", "menu", "hjaelp", "privatliv", "afslut", "slet")
+MENU_COMMANDS: Final = ("start", "menu", "sag", "hjaelp", "privatliv", "afslut", "slet")

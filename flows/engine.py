@@ -62,6 +62,7 @@ class Facts:
     desk_opens_at: datetime | None = None  # local time of the next opening, when closed
     queue_position: int | None = None  # the person's place among waiting cases
     open_case: str | None = None  # "waiting" or "claimed" while the person has a case
+    fresh_code: str = ""  # a new random case code, drawn by the shell, used if a report is sent
 
     def variables(self) -> dict[str, Any]:
         return {"desk_open": self.desk_open, "desk_opens_at": self.desk_opens_at,
@@ -126,6 +127,11 @@ class Prompt:
     columns: int = 1
     relay: bool = False  # text goes to the consultant as is; the state does not change
     relay_note: str | None = None  # said after each relayed text (None: say nothing)
+    footer: tuple[Choice, ...] = ()  # a last row of buttons, e.g. cancel and quick exit
+
+    @property
+    def all_choices(self) -> tuple[Choice, ...]:
+        return (*self.choices, *self.footer)
 
 
 class Turn:
@@ -192,7 +198,7 @@ class Flow:
         if missing:
             raise ValueError(f"{self.name}: states without a prompt: {sorted(missing)}")
         for state, prompt in self.prompts.items():
-            for trigger in [c.trigger for c in prompt.choices] + [prompt.text_trigger]:
+            for trigger in [c.trigger for c in prompt.all_choices] + [prompt.text_trigger]:
                 if trigger is not None and trigger not in self.machine.get_triggers(state):
                     raise ValueError(f"{self.name}.{state}: no transition for {trigger}")
 
@@ -251,6 +257,10 @@ class Flows:
             tuple(Button(c.name, c.label) for c in offered[i : i + prompt.columns])
             for i in range(0, len(offered), prompt.columns)
         )
+        footer = tuple(Button(c.name, c.label) for c in prompt.footer
+                       if c.offered_to(session.audience))
+        if footer:
+            rows = (*rows, footer)
         return Reply(
             template=prompt.template,
             variables={**(facts or Facts()).variables(), **session.data},
@@ -286,7 +296,7 @@ class Flows:
         if event.kind is EventKind.UNSUPPORTED:
             return self.resume(session, facts, Reply(UNSUPPORTED))
         if event.kind is EventKind.CHOICE:
-            choice = next((c for c in prompt.choices if c.name == event.value), None)
+            choice = next((c for c in prompt.all_choices if c.name == event.value), None)
             if event.step != session.step or choice is None or not choice.offered_to(
                 session.audience
             ):

@@ -8,7 +8,7 @@ from typing import Any, Final
 from transitions import EventData
 
 from flows.consultant import enter_consultant
-from flows.engine import AUDIENCES, YOUNG, Choice, Flow, Prompt, turn_of
+from flows.engine import AUDIENCES, YOUNG, Choice, Effect, Flow, Prompt, enter_flow, turn_of
 
 PARENT: Final = frozenset({"parent"})
 PROFESSIONAL: Final = frozenset({"professional"})
@@ -18,6 +18,8 @@ class State(StrEnum):
     CHOOSING_AUDIENCE = "choosing_audience"
     AT_MENU = "at_menu"
     ENTRY_NOT_READY = "entry_not_ready"
+    AWAITING_CODE = "awaiting_code"  # "Følg min sag": the code from a report
+    HIDDEN = "hidden"  # after a quick exit: one neutral line, nothing else on the screen
 
 
 def remember_audience(event: EventData) -> None:
@@ -32,8 +34,14 @@ def remember_entry(event: EventData) -> None:
 
 
 # Menu entries that later flows fill; until then each leads to ENTRY_NOT_READY.
+def look_up_code(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.effects.append(Effect("lookup_case", {"code": turn.event.value}))
+
+
 MENU: Final = (
-    Choice("report", "entry_chosen", YOUNG),
+    Choice("report", "report_chosen", YOUNG),
+    Choice("follow", "follow_chosen", YOUNG),
     Choice("images", "entry_chosen", YOUNG),
     Choice("parents", "entry_chosen", PARENT),
     Choice("action_card", "entry_chosen", PROFESSIONAL),
@@ -53,6 +61,10 @@ PROMPTS: Final = (
         "start/entry_not_ready",
         (Choice("menu", "menu_asked", label="menu"),),
     ),
+    Prompt(State.AWAITING_CODE, "start/awaiting_code", (Choice("menu", "menu_asked",
+                                                               label="menu"),),
+           text_trigger="code_given"),
+    Prompt(State.HIDDEN, "start/hidden", text_trigger="conversation_restarted"),
 )
 
 TRANSITIONS: Final[list[dict[str, Any]]] = [
@@ -73,7 +85,15 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "source": State.AT_MENU,
         "dest": State.CHOOSING_AUDIENCE,
     },
-    {"trigger": "menu_asked", "source": State.ENTRY_NOT_READY, "dest": State.AT_MENU},
+    {"trigger": "menu_asked", "source": [State.ENTRY_NOT_READY, State.AWAITING_CODE],
+     "dest": State.AT_MENU},
+    {"trigger": "report_chosen", "source": State.AT_MENU, "dest": None,
+     "after": enter_flow("report")},
+    {"trigger": "follow_chosen", "source": State.AT_MENU, "dest": State.AWAITING_CODE},
+    {"trigger": "code_given", "source": State.AWAITING_CODE, "dest": State.AT_MENU,
+     "after": look_up_code},
+    {"trigger": "conversation_restarted", "source": State.HIDDEN,
+     "dest": State.CHOOSING_AUDIENCE},
     {"trigger": "consultant_chosen", "source": State.AT_MENU, "dest": None,
      "after": enter_consultant},
 ]

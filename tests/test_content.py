@@ -19,11 +19,13 @@ from flows import build_flows
 from flows.case import OUTCOMES
 from flows.engine import AUDIENCES, Reply
 from flows.hours import OfficeHours
+from flows.report import CATEGORIES
 from sandbox.telegram_html import parse
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
 HOURS = OfficeHours.parse("mon-thu 09:00-15:00, fri 09:00-13:00")
-GLOBALS = {"session_days": 30, "desk_hours": HOURS.blocks()}
+GLOBALS = {"session_days": 30, "report_text_days": 30, "desk_hours": HOURS.blocks(),
+           "description_limit": 1500}
 CONTENT = Content(ROOT, GLOBALS)
 FLOWS = build_flows()
 TELEGRAM_LIMIT = 4096
@@ -35,23 +37,45 @@ EXAMPLES: dict[str, list[object]] = {
     "desk_open": [True, False],
     "desk_opens_at": [datetime(2026, 11, 30, 9, 30), None],
     "queue_position": [1, 12],
+    "code": ["K7M-Q2X-9TB"],
+    "triage": ["red", "green"],
+    "category": list(CATEGORIES),
+    "length": [1612],
+    "limit": [1500],
+    "status": ["received", "in_progress", "closed"],
+    "reply": ["Tak. Vi har talt med din lærer. Skriv igen, hvis det sker igen.", None],
+    "victim": ["friend"],
+    "image_kind": ["nude"],
+    "danger": ["no"],
+    "place": ["snapchat"],
+    "time": ["this_week"],
+    "ongoing": ["yes"],
+    "involved": ["adult", "skip"],
+    "description": ["Nogen har lavet en profil med mit navn <og> billeder.", None],
 }
 STAFF_EXAMPLES: dict[str, list[object]] = {
     **EXAMPLES,
     "label": [47],
     "person": ["child", "parent"],
-    "subject": ["samtale"],
     "urgent": [True, False],
     "first_message": ["Nogen har delt et billede af mig <b>", None],
     "consultant": ["Mette", None],
     "person_ended": [True, False],
     "outcome": list(OUTCOMES),
     "text": ["Hej! Jeg har brug for hjælp. " * 20],
-    "cases": [[], [{"label": 3, "audience": "teen", "subject": "samtale", "urgent": True,
+    "cases": [[], [{"label": 3, "audience": "teen", "subject": "conversation", "urgent": True,
                     "consultant": None, "waiting_minutes": 12}]],
     "waiting_minutes": [15],
     "names": [["police", "snapchat"]],
     "name": ["police"],
+    "is_report": [True, False],
+    "answers": [{"category": "image_shared", "victim": "me", "image_kind": "nude",
+                 "danger": "no", "place": "tiktok", "time": "today", "ongoing": "yes",
+                 "involved": "online_only", "description": "De truer med at dele det."},
+                {"category": "witnessed", "victim": None, "image_kind": None, "danger": "yes",
+                 "place": "school", "time": "longer_ago", "ongoing": "unknown",
+                 "involved": None, "description": None}],
+    "subject": ["conversation", "extortion"],
 }
 
 
@@ -121,7 +145,7 @@ def test_every_staff_message_renders_and_reads_as_for_professionals() -> None:
         if reply.template != "desk/topic_name":
             assert lix(rendered.text) <= LIX_TARGETS["professional"], reply.template
     name = CONTENT.render(Reply("desk/topic_name", {
-        "label": 123, "person": "professional", "subject": "billeder", "urgent": True,
+        "label": 123, "person": "professional", "subject": "image_shared", "urgent": True,
         "consultant": "Mette-Louise"}), None).text
     assert len(name) <= 128 and "<" not in name
 
@@ -175,9 +199,10 @@ def test_no_template_is_an_orphan(path: Path) -> None:
     layer, name = path.relative_to(ROOT).parts[0], str(Path(*path.relative_to(ROOT).parts[1:]))
     assert layer == "common" or layer in {x for v in LAYERS.values() for x in v}
     name = name.removesuffix(".j2")
-    shared = {"general/buttons", "general/commands", "general/hours"}
+    shared = {"general/buttons", "general/commands", "general/hours", "desk/labels"}
     shown = FLOWS.templates() | set(DESK_TEMPLATES) | shared
-    assert name in shown or name.startswith("canned/"), f"{path.relative_to(ROOT)}: shown nowhere"
+    included = name.startswith(("canned/", "report/advice/"))  # sent by /svar, or included
+    assert name in shown or included, f"{path.relative_to(ROOT)}: shown nowhere"
 
 
 def test_every_shown_template_exists_in_common() -> None:

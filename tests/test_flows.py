@@ -22,9 +22,9 @@ from flows.engine import (
 
 FLOWS = build_flows()
 MENU_FOR = {
-    "child": ["report", "images", "consultant", "change_audience"],
-    "teen": ["report", "images", "consultant", "change_audience"],
-    "youth": ["report", "images", "consultant", "change_audience"],
+    "child": ["report", "follow", "images", "consultant", "change_audience"],
+    "teen": ["report", "follow", "images", "consultant", "change_audience"],
+    "youth": ["report", "follow", "images", "consultant", "change_audience"],
     "parent": ["parents", "consultant", "change_audience"],
     "professional": ["action_card", "consultant", "change_audience"],
 }
@@ -62,7 +62,7 @@ def test_choosing_an_audience_shows_that_audiences_menu(audience: str) -> None:
 
 @pytest.mark.parametrize(("audience", "entry"),
                          [(a, e) for a, entries in MENU_FOR.items() for e in entries
-                          if e not in ("change_audience", "consultant")])
+                          if e in ("images", "parents", "action_card")])
 def test_every_menu_entry_says_it_is_coming_and_leads_back(audience: str, entry: str) -> None:
     outcome = press(at_menu(audience), entry)
     assert outcome.session.state == "entry_not_ready"
