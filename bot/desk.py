@@ -45,6 +45,10 @@ DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused"
                          "consultant/from_consultant")
 
 
+CLAIM: Final = Button("claim", shared_label="claim")
+CLOSE: Final = Button("close", shared_label="close_case")
+
+
 def case_lane(case_id: int) -> str:
     return f"case:{case_id}"
 
@@ -153,7 +157,7 @@ class Desk:
         lane = case_lane(case.id)
         summary = self._render(Reply("desk/report_summary", {
             "label": case.id, "person": case.audience, "answers": answers,
-            "triage": case.triage}, ((Button("claim"), Button("close")),)), case)
+            "triage": case.triage}, ((CLAIM, CLOSE),)), case)
         return [
             (lane, Send("createForumTopic", {"chat_id": group, "name": self._topic_name(case)},
                         case_id=case.id, record="thread")),
@@ -231,13 +235,13 @@ class Desk:
             "label": case.id, "person": case.audience, "subject": case.subject,
             "first_message": first_message,
             "desk_open": self.settings.hours.is_open(self.local_now())},
-            ((Button("claim"), Button("close")),)), case)
+            ((CLAIM, CLOSE),)), case)
 
     def _claimed_buttons(self, case: Case) -> dict[str, Any]:
         """Once claimed, the summary keeps only «Luk sagen»."""
         rendered = self._render(Reply("desk/summary", {
             "label": case.id, "person": case.audience, "subject": case.subject,
-            "first_message": None, "desk_open": True}, ((Button("close"),),)), case)
+            "first_message": None, "desk_open": True}, ((CLOSE,),)), case)
         return dict(rendered["reply_markup"])
 
     @staticmethod

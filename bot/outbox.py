@@ -30,7 +30,7 @@ IDLE_WAIT: Final = 5.0  # seconds between looks at the outbox when nothing is du
 TOPIC_ONLY: Final = frozenset({"editForumTopic", "closeForumTopic", "reopenForumTopic"})
 # Telegram's limits: about 30 messages a second in all (SSPBOT_SEND_RATE), about one a
 # second per chat (short bursts are accepted), 20 a minute per group.
-CHAT_RATE: Final = (4, 4.0)
+CHAT_RATE: Final = (10, 10.0)  # one a second, with bursts of a few taps
 GROUP_RATE: Final = (20, 60.0)
 LANE_LIMITERS_KEPT: Final = 10_000
 NOT_MODIFIED: Final = "message is not modified"

@@ -71,7 +71,8 @@ def say_too_long(event: EventData) -> None:
 
 
 def is_witnessed(event: EventData) -> bool:
-    return turn_of(event).data.get("category") == "witnessed"
+    # Conditions run before `before` actions: look at the answer being given.
+    return turn_of(event).event.value == "witnessed"
 
 
 def is_image(event: EventData) -> bool:

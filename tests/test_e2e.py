@@ -31,7 +31,7 @@ def test_start_audience_menu_and_back(bot: BotProcess, client: Client) -> None:
     pressed = client.press("Jeg er 13–15 år")
     menu = client.wait_text(MENU)
     assert menu["message_id"] == greeting["message_id"]  # the pressed message turned into it
-    assert client.labels(menu) == ["Anmeld anonymt", "Billeder og samtykke",
+    assert client.labels(menu) == ["Anmeld anonymt", "Følg min sag", "Billeder og samtykke",
                                    "Tal med en SSP-konsulent", "Vælg igen, hvem du er"]
     wait_for(lambda: client.get(f"/sandbox/callback_answers/{pressed['callback_query_id']}")
              is not None, what="the button's spinner to stop")
@@ -45,7 +45,8 @@ def test_start_audience_menu_and_back(bot: BotProcess, client: Client) -> None:
 
 @pytest.mark.parametrize(
     ("label", "menu_labels"),
-    [("Jeg er 10–12 år", ["Fortæl om noget, der er sket", "Billeder: hvad er okay?",
+    [("Jeg er 10–12 år", ["Fortæl om noget, der er sket", "Følg min sag",
+                         "Billeder: hvad er okay?",
                          "Skriv med en voksen fra SSP", "Vælg igen, hvem du er"]),
      ("Jeg er forælder", ["Tal med dit barn om livet på nettet", "Tal med en SSP-konsulent",
                          "Vælg igen, hvem du er"]),
@@ -73,9 +74,9 @@ def test_deep_link_from_a_poster_skips_the_question(bot: BotProcess, client: Cli
 
 def test_help_privacy_and_the_command_menu(bot: BotProcess, client: Client) -> None:
     commands = client.get("/sandbox/commands")
-    assert [c["command"] for c in commands] == ["start", "menu", "hjaelp", "privatliv", "afslut",
-                                               "slet"]
-    assert commands[2]["description"] == "Hjælp og telefonnumre"
+    assert [c["command"] for c in commands] == ["start", "menu", "sag", "hjaelp", "privatliv",
+                                               "afslut", "slet"]
+    assert commands[3]["description"] == "Hjælp og telefonnumre"
     start(client)
     client.send("/hjaelp")
     client.wait_text("Brug for hjælp nu?")
@@ -88,9 +89,9 @@ def test_help_privacy_and_the_command_menu(bot: BotProcess, client: Client) -> N
 def test_kill_between_two_presses_continues(bot: BotProcess, client: Client) -> None:
     start(client)
     bot.kill()
-    client.press("Anmeld anonymt")  # pressed while the bot is down
+    client.press("Billeder og samtykke")  # pressed while the bot is down
     bot.start(client)
-    client.wait_text("»Anmeld anonymt« er ikke klar endnu")
+    client.wait_text("»Billeder og samtykke« er ikke klar endnu")
     client.press("Tilbage til menuen")
     client.wait_text(MENU)
 

@@ -107,3 +107,22 @@ def test_no_chat_id_in_the_file(tmp_path: Path) -> None:
                       NOW)
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert str(CHAT_ID).encode() not in files and b"Freja" not in files
+
+
+def test_retention_deletes_free_text_but_keeps_the_counts(store: Store) -> None:
+    from bot.cases import Cases
+
+    cases = Cases(store)
+    with store.transaction():
+        case, _ = cases.open_report("teen", "bullying", "green",
+                                    {"category": "bullying", "description": "Mit navn er X"},
+                                    "h" * 64, NOW)
+        cases.update(case.id, reply="Vi har talt med skolen.")
+        cases.close(case.id, "advice_given", NOW)
+    store.prune(NOW + timedelta(days=29), session_days=30, report_text_days=30)
+    assert b"Mit navn er X" in store.db.execute("SELECT answers FROM cases").fetchone()[0].encode()
+    store.prune(NOW + timedelta(days=31), session_days=30, report_text_days=30)
+    answers, reply, category, outcome = store.db.execute(
+        "SELECT answers, reply, subject, outcome FROM cases").fetchone()
+    assert answers == '{"category":"bullying"}' and reply is None
+    assert (category, outcome) == ("bullying", "advice_given")
