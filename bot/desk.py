@@ -96,8 +96,7 @@ class Desk:
     def apply(self, effect: Effect, person_key: str, chat_id: int,
               audience: str | None) -> list[tuple[str, Send]]:
         if effect.kind == "open_case":
-            return self._open_case(person_key, chat_id, audience or "youth",
-                                   effect.payload.get("first_message"))
+            return self._open_case(person_key, chat_id, audience or "youth", effect.payload)
         if effect.kind == "feedback":
             self.cases.add_feedback(str(effect.payload["answer"]), audience, self.clock())
             return []
@@ -123,11 +122,12 @@ class Desk:
         raise ValueError(f"unknown effect {effect.kind}")
 
     def _open_case(self, person_key: str, chat_id: int, audience: str,
-                   first_message: str | None) -> list[tuple[str, Send]]:
+                   payload: Mapping[str, Any]) -> list[tuple[str, Send]]:
         if self.cases.of_person(person_key) is not None:
             return []  # one open case per person
-        case = self.cases.open(audience, SUBJECT_CONVERSATION, False, person_key, chat_id,
-                               self.clock())
+        first_message = payload.get("first_message")
+        case = self.cases.open(audience, str(payload.get("subject", SUBJECT_CONVERSATION)),
+                               bool(payload.get("urgent")), person_key, chat_id, self.clock())
         group = self.settings.staff_group_id
         if group is None:
             log.warning("case %s opened, but no staff group is configured", case.id)

@@ -1,6 +1,6 @@
 """The functional core: conversation flows declared as data, stepped by a pure function."""
 
-from flows import consultant, report
+from flows import consultant, images, report
 from flows.commands import COMMANDS, NOTES
 from flows.engine import Flows
 from flows.start import FLOW as START_FLOW
@@ -9,7 +9,7 @@ from flows.start import FLOW as START_FLOW
 def build_flows() -> Flows:
     """Every flow of the bot, with the start flow first."""
     return Flows(
-        [START_FLOW, consultant.FLOW, report.FLOW],
+        [START_FLOW, consultant.FLOW, report.FLOW, images.FLOW],
         start=START_FLOW.name,
         commands={**COMMANDS, "afslut": consultant.end_command},
         notes=(*NOTES, *consultant.NOTES, *report.NOTES),

@@ -54,7 +54,11 @@ def enter_consultant(event: EventData) -> None:
 def open_case(event: EventData) -> None:
     turn = turn_of(event)
     text = turn.event.value if turn.event.kind == "text" else None
-    turn.effects.append(Effect("open_case", {"first_message": text}))
+    turn.effects.append(Effect("open_case", {
+        "first_message": text,
+        "urgent": bool(turn.data.pop("urgent", False)),
+        "subject": turn.data.pop("subject", "conversation"),
+    }))
 
 
 def end_case(event: EventData) -> None:

@@ -167,6 +167,15 @@ def enter_flow(name: str, state: str | None = None) -> Action:
     return action
 
 
+def quick_exit(event: EventData) -> None:
+    """"Skjul samtalen": forget the answers, ask the shell to delete the chat's messages, and
+    leave one neutral line (the start flow's hidden state)."""
+    turn = turn_of(event)
+    turn.data.clear()
+    turn.effects.append(Effect("hide_conversation"))
+    turn.next_flow = ("start", "hidden")
+
+
 class Flow:
     """A conversation declared as data: states, prompts and a transition table."""
 
@@ -174,11 +183,15 @@ class Flow:
         self,
         name: str,
         states: type[StrEnum],
-        initial: StrEnum,
+        initial: str,
         prompts: Iterable[Prompt],
         transitions: list[dict[str, Any]],
+        audiences: Iterable[str] = AUDIENCES,
+        shown_to: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.name = name
+        self.audiences = frozenset(audiences)
+        self._shown_to = shown_to or {}
         self.initial = str(initial)
         self.prompts = {str(prompt.state): prompt for prompt in prompts}
         state_names = [str(state) for state in states]
@@ -201,6 +214,10 @@ class Flow:
             for trigger in [c.trigger for c in prompt.all_choices] + [prompt.text_trigger]:
                 if trigger is not None and trigger not in self.machine.get_triggers(state):
                     raise ValueError(f"{self.name}.{state}: no transition for {trigger}")
+
+    def audiences_of(self, state: str) -> frozenset[str]:
+        """Who can ever see this state: for reviewers, the booklet and the content checks."""
+        return self._shown_to.get(state, self.audiences)
 
     def has_state(self, state: str) -> bool:
         return state in self.prompts

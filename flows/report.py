@@ -7,7 +7,17 @@ from typing import Any, Final
 
 from transitions import EventData
 
-from flows.engine import YOUNG, Choice, Effect, Flow, Prompt, Reply, enter_flow, turn_of
+from flows.engine import (
+    YOUNG,
+    Choice,
+    Effect,
+    Flow,
+    Prompt,
+    Reply,
+    enter_flow,
+    quick_exit,
+    turn_of,
+)
 from flows.triage import triage
 
 NAME: Final = "report"
@@ -119,12 +129,6 @@ def decline_follow_up(event: EventData) -> None:
     turn_of(event).data.clear()  # no link to the person is kept at all
 
 
-def hide(event: EventData) -> None:
-    turn = turn_of(event)
-    turn.data.clear()
-    turn.effects.append(Effect("hide_conversation"))
-
-
 # --- prompts -------------------------------------------------------------------------------
 
 CANCEL: Final = Choice("cancel", "report_cancelled")
@@ -232,10 +236,8 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     # Leaving, from any step: cancel stores nothing; hiding also clears the screen.
     {"trigger": "report_cancelled", "source": _ALL, "dest": None,
      "after": [cancel_report, _TO_MENU]},
-    {"trigger": "conversation_hidden", "source": _ALL, "dest": None,
-     "after": [hide, enter_flow("start", "hidden")]},
+    {"trigger": "conversation_hidden", "source": _ALL, "dest": None, "after": quick_exit},
 ]
 
-FLOW: Final = Flow(NAME, State, State.CHOOSING_CATEGORY, PROMPTS, TRANSITIONS)
-AUDIENCES: Final = YOUNG
+FLOW: Final = Flow(NAME, State, State.CHOOSING_CATEGORY, PROMPTS, TRANSITIONS, YOUNG)
 NOTES: Final = ("report/sent", "report/cancelled", "report/description_too_long")

@@ -42,7 +42,7 @@ def look_up_code(event: EventData) -> None:
 MENU: Final = (
     Choice("report", "report_chosen", YOUNG),
     Choice("follow", "follow_chosen", YOUNG),
-    Choice("images", "entry_chosen", YOUNG),
+    Choice("images", "images_chosen", YOUNG),
     Choice("parents", "entry_chosen", PARENT),
     Choice("action_card", "entry_chosen", PROFESSIONAL),
     Choice("consultant", "consultant_chosen"),
@@ -90,6 +90,8 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "report_chosen", "source": State.AT_MENU, "dest": None,
      "after": enter_flow("report")},
     {"trigger": "follow_chosen", "source": State.AT_MENU, "dest": State.AWAITING_CODE},
+    {"trigger": "images_chosen", "source": State.AT_MENU, "dest": None,
+     "after": enter_flow("images")},
     {"trigger": "code_given", "source": State.AWAITING_CODE, "dest": State.AT_MENU,
      "after": look_up_code},
     {"trigger": "conversation_restarted", "source": State.HIDDEN,

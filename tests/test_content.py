@@ -38,6 +38,7 @@ EXAMPLES: dict[str, list[object]] = {
     "desk_opens_at": [datetime(2026, 11, 30, 9, 30), None],
     "queue_position": [1, 12],
     "code": ["K7M-Q2X-9TB"],
+    "answer": ["a", "b", "c"],
     "triage": ["red", "green"],
     "category": list(CATEGORIES),
     "length": [1612],
@@ -98,6 +99,8 @@ def all_replies(audience: str) -> list[Reply]:
     replies: list[Reply] = []
     for flow in FLOWS.by_name.values():
         for state in flow.prompts:
+            if audience not in flow.audiences_of(state):
+                continue
             session = replace(FLOWS.new_session(), flow=flow.name, state=state, audience=audience)
             prompt = FLOWS.prompt_reply(session)
             bare = replace(prompt, variables={})
@@ -135,6 +138,17 @@ def test_every_message_meets_its_readability_target(audience: str) -> None:
         score = lix(text)
         assert score <= LIX_TARGETS[audience], (reply.template, audience, round(score, 1))
         assert re.search(r"[.!?:]$", parse(text)[0]), (reply.template, "end with punctuation")
+
+
+PHONE_SCREEN = 600  # characters: advice is split into pages rather than scrolled
+
+
+@pytest.mark.parametrize("audience", ["child", "teen", "youth"])
+def test_advice_pages_fit_a_phone_screen(audience: str) -> None:
+    for reply in all_replies(audience):
+        if reply.template.startswith(("images/", "report/advice/")):
+            text, _ = parse(CONTENT.render(reply, audience).text)
+            assert len(text) <= PHONE_SCREEN, (reply.template, len(text))
 
 
 def test_every_staff_message_renders_and_reads_as_for_professionals() -> None:

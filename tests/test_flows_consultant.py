@@ -41,13 +41,15 @@ def test_a_first_message_opens_a_case(intro: str, choice: str) -> None:
     assert asked.session.state == "awaiting_first_message"
     given = FLOWS.step(asked.session, Event(EventKind.TEXT, "Nogen deler et billede af mig"))
     assert given.session.state == "waiting"
-    first = {"first_message": "Nogen deler et billede af mig"}
+    first = {"first_message": "Nogen deler et billede af mig", "urgent": False,
+             "subject": "conversation"}
     assert given.effects == (Effect("open_case", first),)
 
 
 def test_the_first_message_can_be_skipped_or_the_whole_thing_cancelled() -> None:
     skipped = press(at("awaiting_first_message"), "skip")
-    assert skipped.effects == (Effect("open_case", {"first_message": None}),)
+    assert skipped.effects == (Effect("open_case", {"first_message": None, "urgent": False,
+                                                    "subject": "conversation"}),)
     cancelled = press(at("awaiting_first_message"), "cancel")
     assert (cancelled.session.flow, cancelled.session.state) == ("start", "at_menu")
     assert not cancelled.effects
