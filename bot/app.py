@@ -142,7 +142,7 @@ async def run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("bot running as @%s", application.bot.username)
+    log.info("bot running")
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
     polling.cancel()

@@ -167,6 +167,14 @@ def enter_flow(name: str, state: str | None = None) -> Action:
     return action
 
 
+def pages(sequence: Iterable[str], then: str, trigger: str = "next_asked",
+          **extra: Any) -> list[dict[str, Any]]:
+    """Transitions for pages read one after another with a "next" button, then `then`."""
+    names = list(sequence)
+    return [{"trigger": trigger, "source": here, "dest": there, **extra}
+            for here, there in zip(names, [*names[1:], then], strict=True)]
+
+
 def quick_exit(event: EventData) -> None:
     """"Skjul samtalen": forget the answers, ask the shell to delete the chat's messages, and
     leave one neutral line (the start flow's hidden state)."""
@@ -253,6 +261,12 @@ class Flows:
         self.commands = commands
         self.desk_events = desk_events
         self.notes = frozenset(notes) | frozenset(ENGINE_NOTES)
+
+    def note_audiences(self, note: str) -> frozenset[str]:
+        """A note in a flow's folder (e.g. `action_card/summary`) is shown to that flow's
+        audiences; other notes can reach anyone."""
+        flow = self.by_name.get(note.split("/", 1)[0])
+        return flow.audiences if flow else frozenset(AUDIENCES)
 
     def templates(self) -> frozenset[str]:
         """Every template a conversation can show: each state's prompt and every note."""

@@ -13,8 +13,8 @@ from flows.engine import YOUNG, Choice, Flow, Prompt, enter_flow, quick_exit, tu
 NAME: Final = "images"
 AGES: Final = ("child", "teen", "youth")
 
-# Each situation is a few pages read with "Næste", different per age: the youngest get fewer,
-# concrete pages that point to adults; the oldest get the law and its nuance.
+# Each situation is a few pages read with a "next" button, different per age: the youngest
+# get fewer, concrete pages that point to adults; the oldest get the law and its nuance.
 SITUATIONS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "considering": {
         "child": ("considering_rule",),

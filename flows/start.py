@@ -17,23 +17,16 @@ PROFESSIONAL: Final = frozenset({"professional"})
 class State(StrEnum):
     CHOOSING_AUDIENCE = "choosing_audience"
     AT_MENU = "at_menu"
-    ENTRY_NOT_READY = "entry_not_ready"
-    AWAITING_CODE = "awaiting_code"  # "Følg min sag": the code from a report
+    AWAITING_CODE = "awaiting_code"  # "follow my case": asks for the code of a report
     HIDDEN = "hidden"  # after a quick exit: one neutral line, nothing else on the screen
 
 
 def remember_audience(event: EventData) -> None:
     turn = turn_of(event)
     turn.audience = turn.event.value
-    turn.data.pop("entry", None)
 
 
-def remember_entry(event: EventData) -> None:
-    turn = turn_of(event)
-    turn.data["entry"] = turn.event.value
-
-
-# Menu entries that later flows fill; until then each leads to ENTRY_NOT_READY.
+# The main menu: each entry opens its flow; who sees which entry is part of the table.
 def look_up_code(event: EventData) -> None:
     turn = turn_of(event)
     turn.effects.append(Effect("lookup_case", {"code": turn.event.value}))
@@ -43,8 +36,8 @@ MENU: Final = (
     Choice("report", "report_chosen", YOUNG),
     Choice("follow", "follow_chosen", YOUNG),
     Choice("images", "images_chosen", YOUNG),
-    Choice("parents", "entry_chosen", PARENT),
-    Choice("action_card", "entry_chosen", PROFESSIONAL),
+    Choice("parents", "parents_chosen", PARENT),
+    Choice("action_card", "action_card_chosen", PROFESSIONAL),
     Choice("consultant", "consultant_chosen"),
     Choice("change_audience", "audience_change_asked"),
 )
@@ -56,11 +49,6 @@ PROMPTS: Final = (
         tuple(Choice(audience, "audience_chosen") for audience in AUDIENCES),
     ),
     Prompt(State.AT_MENU, "start/at_menu", MENU),
-    Prompt(
-        State.ENTRY_NOT_READY,
-        "start/entry_not_ready",
-        (Choice("menu", "menu_asked", label="menu"),),
-    ),
     Prompt(State.AWAITING_CODE, "start/awaiting_code", (Choice("menu", "menu_asked",
                                                                label="menu"),),
            text_trigger="code_given"),
@@ -75,23 +63,20 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
         "before": remember_audience,
     },
     {
-        "trigger": "entry_chosen",
-        "source": State.AT_MENU,
-        "dest": State.ENTRY_NOT_READY,
-        "before": remember_entry,
-    },
-    {
         "trigger": "audience_change_asked",
         "source": State.AT_MENU,
         "dest": State.CHOOSING_AUDIENCE,
     },
-    {"trigger": "menu_asked", "source": [State.ENTRY_NOT_READY, State.AWAITING_CODE],
-     "dest": State.AT_MENU},
+    {"trigger": "menu_asked", "source": State.AWAITING_CODE, "dest": State.AT_MENU},
     {"trigger": "report_chosen", "source": State.AT_MENU, "dest": None,
      "after": enter_flow("report")},
     {"trigger": "follow_chosen", "source": State.AT_MENU, "dest": State.AWAITING_CODE},
     {"trigger": "images_chosen", "source": State.AT_MENU, "dest": None,
      "after": enter_flow("images")},
+    {"trigger": "parents_chosen", "source": State.AT_MENU, "dest": None,
+     "after": enter_flow("parents")},
+    {"trigger": "action_card_chosen", "source": State.AT_MENU, "dest": None,
+     "after": enter_flow("action_card")},
     {"trigger": "code_given", "source": State.AWAITING_CODE, "dest": State.AT_MENU,
      "after": look_up_code},
     {"trigger": "conversation_restarted", "source": State.HIDDEN,

@@ -31,7 +31,6 @@ FLOWS = build_flows()
 TELEGRAM_LIMIT = 4096
 # Example values for every variable a template may use; every combination is rendered.
 EXAMPLES: dict[str, list[object]] = {
-    "entry": ["report", "images", "parents", "action_card", "consultant"],
     "kind": ["photo", "document"],
     "consultant": ["Mette"],
     "desk_open": [True, False],
@@ -39,6 +38,9 @@ EXAMPLES: dict[str, list[object]] = {
     "queue_position": [1, 12],
     "code": ["K7M-Q2X-9TB"],
     "answer": ["a", "b", "c"],
+    "child_age": ["under_10", "10_12", "13_15", "16_plus"],
+    "level": ["green", "red", None],
+    "danger": [True, False],
     "triage": ["red", "green"],
     "category": list(CATEGORIES),
     "length": [1612],
@@ -47,7 +49,6 @@ EXAMPLES: dict[str, list[object]] = {
     "reply": ["Tak. Vi har talt med din lærer. Skriv igen, hvis det sker igen.", None],
     "victim": ["friend"],
     "image_kind": ["nude"],
-    "danger": ["no"],
     "place": ["snapchat"],
     "time": ["this_week"],
     "ongoing": ["yes"],
@@ -106,7 +107,8 @@ def all_replies(audience: str) -> list[Reply]:
             bare = replace(prompt, variables={})
             replies.extend(with_examples(bare, EXAMPLES))
     for note in sorted(FLOWS.notes):
-        replies.extend(with_examples(Reply(note), EXAMPLES))
+        if audience in FLOWS.note_audiences(note):
+            replies.extend(with_examples(Reply(note), EXAMPLES))
     for name in CONTENT.names_in("canned"):
         replies.append(Reply(f"canned/{name}"))
     return replies
@@ -137,7 +139,8 @@ def test_every_message_meets_its_readability_target(audience: str) -> None:
         text = CONTENT.render(reply, audience).text
         score = lix(text)
         assert score <= LIX_TARGETS[audience], (reply.template, audience, round(score, 1))
-        assert re.search(r"[.!?:]$", parse(text)[0]), (reply.template, "end with punctuation")
+        ends_well = re.search(r"[.!?:][«»\"]?$", parse(text)[0])
+        assert ends_well, (reply.template, "end with punctuation")
 
 
 PHONE_SCREEN = 600  # characters: advice is split into pages rather than scrolled
@@ -165,8 +168,8 @@ def test_every_staff_message_renders_and_reads_as_for_professionals() -> None:
 
 
 def test_missing_variables_fail_loudly() -> None:
-    with pytest.raises(Exception, match="entry"):
-        CONTENT.render(Reply("start/entry_not_ready"), "teen")
+    with pytest.raises(Exception, match="child_age"):
+        CONTENT.render(Reply("parents/talk_interest"), "parent")
 
 
 def test_what_a_user_typed_can_never_become_markup() -> None:
