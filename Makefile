@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint bench clean
+.PHONY: demo test setup lint bench booklet clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +19,19 @@ $(VENV)/.test: pyproject.toml $(VENV)/.run
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# Debian's Chromium for the browser test; Playwright cannot download its own here.
+DOT ?= /usr/bin/dot
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own here), and
+# Graphviz, which draws the flow diagrams in the reviewers' booklet.
 $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq chromium
 
-setup: $(VENV)/.test $(CHROMIUM)
+$(DOT):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq graphviz
+
+setup: $(VENV)/.test $(CHROMIUM) $(DOT)
 
 ## Run the bot against the local sandbox (a fake Telegram) and print the page's URL.
 demo: $(VENV)/.run
@@ -37,6 +44,10 @@ test: setup lint
 lint: $(VENV)/.test
 	$(BIN)/ruff check bot flows sandbox tests benchmarks
 	$(BIN)/mypy
+
+## Write the reviewers' booklet: every message, for every audience, with diagrams.
+booklet: $(VENV)/.run $(DOT)
+	$(BIN)/sspbot content booklet
 
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks.load

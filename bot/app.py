@@ -19,6 +19,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot import approvals
 from bot.content import Content
 from bot.desk import Desk, DeskSettings
 from bot.inbox import Inbox
@@ -26,7 +27,7 @@ from bot.keys import Keys
 from bot.outbox import Outbox
 from bot.processor import PerChatUpdateProcessor
 from bot.seam import Conversations, Seam, utc_now
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.store import Store
 from flows import build_flows
 from flows.commands import MENU_COMMANDS
@@ -122,8 +123,23 @@ async def _remind(bot: Bot, settings: Settings) -> None:
             bot.store.prune(utc_now(), settings.session_days, settings.report_text_days)
 
 
+def check_approvals(settings: Settings) -> None:
+    """Unapproved texts: refused when the deployment requires approval, else a warning."""
+    review = approvals.status(settings.content_dir)
+    if not review.unapproved:
+        return
+    if settings.require_approved:
+        raise SettingsError(
+            f"SSPBOT_REQUIRE_APPROVED is set, but {len(review.changed)} texts changed since "
+            f"approval and {len(review.never)} were never approved; see `sspbot content status`"
+        )
+    log.warning("%d texts changed since approval and %d were never approved",
+                len(review.changed), len(review.never))
+
+
 async def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: replay the inbox, then poll, handle and send."""
+    check_approvals(settings)
     bot = build(settings)
     application = bot.application
     await application.initialize()

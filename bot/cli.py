@@ -1,35 +1,76 @@
-"""The `sspbot` command line."""
+"""The `sspbot` command line: run the bot, and the reviewers' content commands."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+from datetime import date
+from pathlib import Path
 
-from bot.settings import SettingsError, load_settings
-
-log = logging.getLogger(__name__)
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sspbot", description="SSP Ballerup's chat-bot.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot by long polling (configured by environment)")
+    content = commands.add_parser("content", help="the texts: booklet, approvals, status")
+    actions = content.add_subparsers(dest="action", required=True)
+    booklet = actions.add_parser("booklet", help="write the reviewers' booklet (HTML)")
+    booklet.add_argument("--out", type=Path, default=Path("booklet/index.html"))
+    approve = actions.add_parser("approve", help="record approval of templates as they read now")
+    approve.add_argument("paths", nargs="+", help="template files under content/")
+    approve.add_argument("--by", required=True, help="who approves, e.g. the youth council")
+    approve.add_argument("--comment", default="")
+    actions.add_parser("status", help="list texts never approved or changed since approval")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         if args.command == "run":
-            settings.require_token()
-            settings.require_secret()
-            from bot.app import run
-            from bot.logs import setup_logging
-
-            setup_logging(settings.log_level)
-            asyncio.run(run(settings))
-    except SettingsError as error:
+            return _run(settings)
+        return _content(settings, args)
+    except (SettingsError, FileNotFoundError) as error:
         print(f"sspbot: {error}", file=sys.stderr)
         return 2
+
+
+def _run(settings: Settings) -> int:
+    settings.require_token()
+    settings.require_secret()
+    from bot.app import run
+    from bot.logs import setup_logging
+
+    setup_logging(settings.log_level)
+    asyncio.run(run(settings))
+    return 0
+
+
+def _content(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import approvals
+
+    root = settings.content_dir
+    if args.action == "approve":
+        for path in approvals.approve(root, args.paths, args.by, date.today(), args.comment):
+            print(f"approved: {path}")
+        return 0
+    if args.action == "status":
+        review = approvals.status(root)
+        for path in review.changed:
+            print(f"changed since approval: {path}")
+        for path in review.never:
+            print(f"never approved: {path}")
+        print(f"{len(review.approved)} approved, {len(review.changed)} changed, "
+              f"{len(review.never)} never approved")
+        return 0
+    from bot.app import content_globals
+    from bot.booklet import write
+    from bot.content import Content
+    from flows import build_flows
+
+    content = Content(root, content_globals(settings, settings.office()))
+    out = write(build_flows(), content, args.out, date.today())
+    print(f"booklet written: {out}")
     return 0
 
 

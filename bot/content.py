@@ -95,6 +95,15 @@ class Content:
         env.globals["audience"] = audience
         return env
 
+    def environment(self, audience: str | None) -> Environment:
+        return self._envs[audience]
+
+    def source_file(self, name: str, audience: str | None) -> Path:
+        """The file that provides a template for an audience (its own layer, or common)."""
+        filename = self.template(name, audience).filename
+        assert filename is not None
+        return Path(filename)
+
     def template(self, name: str, audience: str | None) -> Template:
         return self._envs[audience].get_template(name + TEMPLATE_SUFFIX)
 

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     closed_dates: str = Field(default="", alias="SSPBOT_CLOSED_DATES")
     timezone: str = Field(default="Europe/Copenhagen", alias="SSPBOT_TIMEZONE")
     remind_minutes: int = Field(default=10, alias="SSPBOT_REMIND_MINUTES", ge=1)
+    require_approved: bool = Field(default=False, alias="SSPBOT_REQUIRE_APPROVED")
     send_rate: float = Field(default=30.0, alias="SSPBOT_SEND_RATE", gt=0)
     poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)
 

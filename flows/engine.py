@@ -164,6 +164,7 @@ def enter_flow(name: str, state: str | None = None) -> Action:
         turn_of(event).next_flow = (name, state)
 
     action.__name__ = f"enter_{name}"
+    action.enters = (name, state)  # type: ignore[attr-defined]  # for the diagrams
     return action
 
 
@@ -182,6 +183,9 @@ def quick_exit(event: EventData) -> None:
     turn.data.clear()
     turn.effects.append(Effect("hide_conversation"))
     turn.next_flow = ("start", "hidden")
+
+
+quick_exit.enters = ("start", "hidden")  # type: ignore[attr-defined]  # for the diagrams
 
 
 class Flow:

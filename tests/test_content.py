@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -13,13 +11,12 @@ from jinja2 import meta
 
 from bot.content import LAYERS, Content
 from bot.desk import DESK_TEMPLATES
+from bot.previews import person_previews, staff_previews
 from bot.readability import LIX_TARGETS, lix
 from bot.telegram_format import telegram_message
 from flows import build_flows
-from flows.case import OUTCOMES
 from flows.engine import AUDIENCES, Reply
 from flows.hours import OfficeHours
-from flows.report import CATEGORIES
 from sandbox.telegram_html import parse
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
@@ -29,95 +26,18 @@ GLOBALS = {"session_days": 30, "report_text_days": 30, "desk_hours": HOURS.block
 CONTENT = Content(ROOT, GLOBALS)
 FLOWS = build_flows()
 TELEGRAM_LIMIT = 4096
-# Example values for every variable a template may use; every combination is rendered.
-EXAMPLES: dict[str, list[object]] = {
-    "kind": ["photo", "document"],
-    "consultant": ["Mette"],
-    "desk_open": [True, False],
-    "desk_opens_at": [datetime(2026, 11, 30, 9, 30), None],
-    "queue_position": [1, 12],
-    "code": ["K7M-Q2X-9TB"],
-    "answer": ["a", "b", "c"],
-    "child_age": ["under_10", "10_12", "13_15", "16_plus"],
-    "level": ["green", "red", None],
-    "danger": [True, False],
-    "triage": ["red", "green"],
-    "category": list(CATEGORIES),
-    "length": [1612],
-    "limit": [1500],
-    "status": ["received", "in_progress", "closed"],
-    "reply": ["Tak. Vi har talt med din lærer. Skriv igen, hvis det sker igen.", None],
-    "victim": ["friend"],
-    "image_kind": ["nude"],
-    "place": ["snapchat"],
-    "time": ["this_week"],
-    "ongoing": ["yes"],
-    "involved": ["adult", "skip"],
-    "description": ["Nogen har lavet en profil med mit navn <og> billeder.", None],
-}
-STAFF_EXAMPLES: dict[str, list[object]] = {
-    **EXAMPLES,
-    "label": [47],
-    "person": ["child", "parent"],
-    "urgent": [True, False],
-    "first_message": ["Nogen har delt et billede af mig <b>", None],
-    "consultant": ["Mette", None],
-    "person_ended": [True, False],
-    "outcome": list(OUTCOMES),
-    "text": ["Hej! Jeg har brug for hjælp. " * 20],
-    "cases": [[], [{"label": 3, "audience": "teen", "subject": "conversation", "urgent": True,
-                    "consultant": None, "waiting_minutes": 12}]],
-    "waiting_minutes": [15],
-    "names": [["police", "snapchat"]],
-    "name": ["police"],
-    "is_report": [True, False],
-    "answers": [{"category": "image_shared", "victim": "me", "image_kind": "nude",
-                 "danger": "no", "place": "tiktok", "time": "today", "ongoing": "yes",
-                 "involved": "online_only", "description": "De truer med at dele det."},
-                {"category": "witnessed", "victim": None, "image_kind": None, "danger": "yes",
-                 "place": "school", "time": "longer_ago", "ongoing": "unknown",
-                 "involved": None, "description": None}],
-    "subject": ["conversation", "extortion"],
-}
-
-
-def variables_of(template: str) -> set[str]:
-    """The variables a template uses beyond the globals."""
-    env = CONTENT._envs[None]
-    source = env.loader.get_source(env, template + ".j2")[0]  # type: ignore[union-attr]
-    return meta.find_undeclared_variables(env.parse(source)) - set(GLOBALS) - {
-        "contacts", "audience"}
-
-
-def with_examples(reply: Reply, examples: dict[str, list[object]]) -> list[Reply]:
-    names = sorted(variables_of(reply.template) - set(reply.variables))
-    return [replace(reply, variables={**reply.variables, **dict(zip(names, combo, strict=True))})
-            for combo in itertools.product(*(examples[name] for name in names))]
+PERSON_PREVIEWS = person_previews(FLOWS, CONTENT)
 
 
 def all_replies(audience: str) -> list[Reply]:
-    """Every prompt and note a person can see, with every example value of its variables."""
-    replies: list[Reply] = []
-    for flow in FLOWS.by_name.values():
-        for state in flow.prompts:
-            if audience not in flow.audiences_of(state):
-                continue
-            session = replace(FLOWS.new_session(), flow=flow.name, state=state, audience=audience)
-            prompt = FLOWS.prompt_reply(session)
-            bare = replace(prompt, variables={})
-            replies.extend(with_examples(bare, EXAMPLES))
-    for note in sorted(FLOWS.notes):
-        if audience in FLOWS.note_audiences(note):
-            replies.extend(with_examples(Reply(note), EXAMPLES))
-    for name in CONTENT.names_in("canned"):
-        replies.append(Reply(f"canned/{name}"))
-    return replies
+    """Every prompt and note this audience can see, with every sample of its variables."""
+    return [p.reply for p in PERSON_PREVIEWS if p.audience == audience]
 
 
 def staff_replies() -> list[Reply]:
     """Every message the consultants see in their group."""
-    return [reply for name in DESK_TEMPLATES if name.startswith("desk/")
-            for reply in with_examples(Reply(name), STAFF_EXAMPLES)]
+    return [p.reply for p in staff_previews(CONTENT, DESK_TEMPLATES)
+            if p.reply.template.startswith("desk/")]
 
 
 @pytest.mark.parametrize("audience", AUDIENCES)

@@ -225,8 +225,8 @@ def test_staff_commands(bot: BotProcess, client: Client, staff: Staff) -> None:
     staff.write("/svar", METTE, thread)
     staff.wait_text("/svar police", thread)
     staff.write("/svar snapchat", METTE, thread)
-    client.wait_text("Vælg «Rapportér»")
-    staff.wait_text("Sendt: færdigt svar «snapchat»", thread)
+    client.wait_text("Vælg »Rapportér«")
+    staff.wait_text("Sendt: færdigt svar »snapchat«", thread)
     staff.write("/luk", METTE, thread)
     staff.wait_text("Hvordan gik sagen?", thread)
     assert topic["message_thread_id"] == thread

@@ -1,0 +1,152 @@
+"""Sample data and the list of every message a flow can show, for reviewers and checks.
+
+The booklet and the content tests render the same samples, so what the youth council reads is
+what the tests checked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+
+from jinja2 import meta
+
+from bot.content import Content
+from flows.case import OUTCOMES
+from flows.engine import AUDIENCES, Flows, Reply
+from flows.report import CATEGORIES
+
+# Example values for every variable a message may use; every combination is rendered.
+SAMPLES: Final[dict[str, list[object]]] = {
+    "kind": ["photo", "document"],
+    "consultant": ["Mette"],
+    "desk_open": [True, False],
+    "desk_opens_at": [datetime(2026, 11, 30, 9, 30), None],
+    "queue_position": [1, 12],
+    "code": ["K7M-Q2X-9TB"],
+    "answer": ["a", "b", "c"],
+    "child_age": ["under_10", "10_12", "13_15", "16_plus"],
+    "level": ["green", "red", None],
+    "danger": [True, False],
+    "triage": ["red", "green"],
+    "category": list(CATEGORIES),
+    "length": [1612],
+    "limit": [1500],
+    "status": ["received", "in_progress", "closed"],
+    "reply": [None],  # and the texts in content/samples.toml
+    "victim": ["friend"],
+    "image_kind": ["nude"],
+    "place": ["snapchat"],
+    "time": ["this_week"],
+    "ongoing": ["yes"],
+    "involved": ["adult", "skip"],
+    "description": [None],  # and the texts in content/samples.toml
+}
+STAFF_SAMPLES: Final[dict[str, list[object]]] = {
+    **SAMPLES,
+    "label": [47],
+    "person": ["child", "parent"],
+    "subject": ["conversation", "extortion"],
+    "urgent": [True, False],
+    "first_message": [None],
+    "consultant": ["Mette", None],
+    "person_ended": [True, False],
+    "outcome": list(OUTCOMES),
+    "text": [],
+    "cases": [[], [{"label": 3, "audience": "teen", "subject": "conversation", "urgent": True,
+                    "consultant": None, "waiting_minutes": 12}]],
+    "waiting_minutes": [15],
+    "names": [["police", "snapchat"]],
+    "name": ["police"],
+    "is_report": [True, False],
+    "answers": [{"category": "image_shared", "victim": "me", "image_kind": "nude",
+                 "danger": "no", "place": "tiktok", "time": "today", "ongoing": "yes",
+                 "involved": "online_only", "description": None},
+                {"category": "witnessed", "victim": None, "image_kind": None, "danger": "yes",
+                 "place": "school", "time": "longer_ago", "ongoing": "unknown",
+                 "involved": None, "description": None}],
+}
+STAFF: Final = "staff"  # the consultants, who read the desk's messages
+SAMPLE_TEXTS: Final = "samples.toml"
+
+
+def samples(content: Content, staff: bool = False) -> dict[str, list[object]]:
+    """The samples, with what people write taken from content/samples.toml (Danish lives in
+    content/, and reviewers see what the previews show)."""
+    with (content.root / SAMPLE_TEXTS).open("rb") as file:
+        texts = tomllib.load(file)
+    merged = {**(STAFF_SAMPLES if staff else SAMPLES)}
+    for name, values in texts["person"].items():
+        merged[name] = [*values, *merged.get(name, [])]
+    if staff:
+        for name, values in texts["staff"].items():
+            if name == "report_description":
+                report = dict(STAFF_SAMPLES["answers"][0])  # type: ignore[call-overload]
+                merged["answers"] = [{**report, "description": values[0]},
+                                     *STAFF_SAMPLES["answers"][1:]]
+            else:
+                merged[name] = [*values, *merged.get(name, [])]
+    return merged
+
+
+@dataclass(frozen=True)
+class Preview:
+    """One message as a reader sees it: where it belongs, for whom, with which sample."""
+
+    group: str  # the flow, "general" or "desk"
+    state: str | None  # the state that shows it; None for a note
+    audience: str  # an audience, or STAFF
+    reply: Reply
+
+
+def variables_of(content: Content, template: str) -> set[str]:
+    """The variables a template uses beyond the globals the shell always passes."""
+    env = content.environment(None)
+    loader = env.loader
+    assert loader is not None
+    source = loader.get_source(env, template + ".j2")[0]
+    return meta.find_undeclared_variables(env.parse(source)) - set(env.globals)
+
+
+def with_samples(content: Content, reply: Reply,
+                 samples: dict[str, list[object]]) -> list[Reply]:
+    names = sorted(variables_of(content, reply.template) - set(reply.variables))
+    return [replace(reply, variables={**reply.variables, **dict(zip(names, combo, strict=True))})
+            for combo in itertools.product(*(samples[name] for name in names))]
+
+
+def person_previews(flows: Flows, content: Content) -> list[Preview]:
+    """Every prompt and note a person can see, flow by flow in table order, every audience."""
+    previews: list[Preview] = []
+    for flow in flows.by_name.values():
+        for state in flow.prompts:
+            for audience in AUDIENCES:
+                if audience not in flow.audiences_of(state):
+                    continue
+                session = replace(flows.new_session(), flow=flow.name, state=state,
+                                  audience=audience)
+                bare = replace(flows.prompt_reply(session), variables={})
+                previews += [Preview(flow.name, state, audience, reply)
+                             for reply in with_samples(content, bare, samples(content))]
+        for note in sorted(n for n in flows.notes if n.split("/", 1)[0] == flow.name):
+            previews += _notes(flows, content, flow.name, note)
+    for note in sorted(n for n in flows.notes if n.split("/", 1)[0] not in flows.by_name):
+        previews += _notes(flows, content, "general", note)
+    for name in content.names_in("canned"):
+        previews += [Preview("canned", None, audience, Reply(f"canned/{name}"))
+                     for audience in AUDIENCES]
+    return previews
+
+
+def _notes(flows: Flows, content: Content, group: str, note: str) -> list[Preview]:
+    return [Preview(group, None, audience, reply)
+            for audience in AUDIENCES if audience in flows.note_audiences(note)
+            for reply in with_samples(content, Reply(note), samples(content))]
+
+
+def staff_previews(content: Content, templates: tuple[str, ...]) -> list[Preview]:
+    return [Preview("desk", None, STAFF, reply) for name in templates
+            for reply in with_samples(content, Reply(name), samples(content, staff=True))]
