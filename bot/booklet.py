@@ -62,10 +62,11 @@ def _button_labels(flows: Flows, content: Content, flow: Flow, state: str) -> di
 def _edges(flows: Flows, content: Content, flow: Flow) -> list[tuple[str, str, str]]:
     """(from, to, label) for every transition; the label is the button a reader presses."""
     edges = set()
+    labels_of = {state: _button_labels(flows, content, flow, state) for state in flow.prompts}
     for trigger, event in flow.machine.events.items():
         for source, transitions in event.transitions.items():
             prompt = flow.prompts[source]
-            labels = _button_labels(flows, content, flow, source)
+            labels = labels_of[source]
             pressed = [labels.get(c.name, c.name) for c in prompt.all_choices
                        if c.trigger == trigger]
             label = " / ".join(pressed) or ("(skriver)" if prompt.text_trigger == trigger

@@ -476,20 +476,17 @@ class Desk:
             self.store.queue([self._to_topic(case, Reply("desk/person_blocked"))], self.clock())
 
     def record(self, lane: str, send: Send, result: Any) -> None:
-        """Remember what Telegram answered: a case's topic and summary, and the ids of
-        messages in a person's chat (for the quick exit)."""
+        """Remember what Telegram answered, inside the outbox's transaction: a case's topic
+        and summary, and the ids of messages in a person's chat (for the quick exit)."""
         if not isinstance(result, dict):
             return
         if send.case_id is None:
             if "message_id" in result and is_person_lane(lane):
-                with self.store.transaction():
-                    self.cases.remember_message(lane, int(result["message_id"]), self.clock())
-            return
-        with self.store.transaction():
-            if send.record == "thread" and "message_thread_id" in result:
-                self.cases.update(send.case_id, thread_id=result["message_thread_id"])
-            elif send.record == "summary" and "message_id" in result:
-                self.cases.update(send.case_id, summary_message_id=result["message_id"])
+                self.cases.remember_message(lane, int(result["message_id"]), self.clock())
+        elif send.record == "thread" and "message_thread_id" in result:
+            self.cases.update(send.case_id, thread_id=result["message_thread_id"])
+        elif send.record == "summary" and "message_id" in result:
+            self.cases.update(send.case_id, summary_message_id=result["message_id"])
 
     def thread_of(self, case_id: int) -> int | None:
         case = self.cases.get(case_id)

@@ -46,7 +46,8 @@ class Hooks(Protocol):
 
     def thread_of(self, case_id: int) -> int | None: ...
 
-    def record(self, lane: str, send: Send, result: Any) -> None: ...
+    def record(self, lane: str, send: Send, result: Any) -> None:
+        """Called inside the outbox's transaction."""
 
     def person_blocked(self, lane: str) -> None: ...
 
@@ -138,9 +139,12 @@ class Outbox:
         except (TimedOut, NetworkError) as error:
             self._retry(queued, self._backoff(queued.attempts), type(error).__name__)
         else:
-            self.store.outbox_done(queued.id)
-            if self.hooks is not None:
-                self.hooks.record(queued.lane, send, result)
+            # One commit: the send is gone from the outbox exactly when what Telegram answered
+            # (a new topic's id, a message id) is recorded.
+            with self.store.transaction():
+                self.store.remove_send(queued.id)
+                if self.hooks is not None:
+                    self.hooks.record(queued.lane, send, result)
 
     def _bad_request(self, queued: Queued, error: BadRequest) -> None:
         send = queued.send

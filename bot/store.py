@@ -252,7 +252,11 @@ class Store:
 
     def outbox_done(self, queued_id: int) -> None:
         with self.transaction():
-            self.db.execute("DELETE FROM outbox WHERE id = ?", [queued_id])
+            self.remove_send(queued_id)
+
+    def remove_send(self, queued_id: int) -> None:
+        """Inside a transaction: the send is delivered (or given up)."""
+        self.db.execute("DELETE FROM outbox WHERE id = ?", [queued_id])
 
     def outbox_retry(self, queued: Queued, due: datetime, send: Send | None = None) -> None:
         payload = self.keys.seal(json.dumps(asdict(send or queued.send)).encode())

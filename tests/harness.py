@@ -73,8 +73,8 @@ class Client:
         body.update({"data": data} if data is not None else {"label": label})
         return self.post("/sandbox/press", **body)  # type: ignore[no-any-return]
 
-    def answered(self, update_id: int) -> bool:
-        """True once the bot has handled the update and its replies have reached the chat."""
+    def acknowledged(self, update_id: int) -> bool:
+        """True once the bot has acknowledged the update: it is in the bot's durable inbox."""
         return bool(self.get(f"/sandbox/updates/{update_id}")["confirmed"])
 
     def wait_text(self, fragment: str, chat: int = DEMO_USER_ID, timeout: float = WAIT

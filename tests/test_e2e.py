@@ -119,7 +119,7 @@ def test_many_kills_during_a_conversation_lose_and_repeat_nothing(
         bot.kill()
         bot.start(client)
         update_id = sent["update_id"]
-        wait_for(lambda: client.answered(update_id),  # noqa: B023 - used within the iteration
+        wait_for(lambda: client.acknowledged(update_id),  # noqa: B023 - used within the iteration
                  what="the update to be answered")
     wait_for(lambda: sum("Brug for hjælp nu?" in m["text"] for m in client.bot_messages()) == 3,
              what="three answers")
@@ -184,7 +184,7 @@ def test_updates_with_nothing_to_say_are_ignored_safely(bot: BotProcess, client:
             "date": 0, "old_reaction": [], "new_reaction": []})["update_id"],
     ]
     for update_id in quiet:
-        wait_for(lambda: client.answered(update_id),  # noqa: B023 - used within the iteration
+        wait_for(lambda: client.acknowledged(update_id),  # noqa: B023 - used within the iteration
                  what="the update to be handled")
     client.send("/menu")
     client.wait_count(before + 1)
