@@ -28,6 +28,7 @@ from bot.outbox import Outbox
 from bot.processor import PerChatUpdateProcessor
 from bot.seam import Conversations, Seam, utc_now
 from bot.settings import Settings, SettingsError
+from bot.staff_group import StaffGroup
 from bot.store import Store
 from flows import build_flows
 from flows.commands import MENU_COMMANDS
@@ -85,7 +86,7 @@ def build(settings: Settings) -> Bot:
     ), utc_now)
     outbox.hooks = desk
     conversations = Conversations(build_flows(), content, store, desk, utc_now)
-    seam = Seam(conversations, store, outbox, desk, utc_now)
+    seam = Seam(conversations, store, outbox, desk, StaffGroup(desk), utc_now)
 
     # Handlers, in order; order matters.
     # -1: an update already answered before a crash goes no further.

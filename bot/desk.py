@@ -1,4 +1,5 @@
-"""The consultants' desk: cases as topics in the staff group, and the relay both ways."""
+"""The consultants' desk: cases as topics in the staff group, what a person's flow asks of it,
+and the words the staff group reads. Updates from the staff group: bot/staff_group.py."""
 
 from __future__ import annotations
 
@@ -9,10 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
-from telegram import CallbackQuery, Message, Update
-from telegram.constants import ChatMemberStatus, MessageEntityType
-from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram import Update
 
 from bot.cases import LOOKUP_FAILURES_PER_HOUR, Case, Cases
 from bot.codes import normalize
@@ -20,7 +18,7 @@ from bot.content import Content
 from bot.store import Send, Store, is_person_lane
 from bot.telegram_format import telegram_message
 from flows.case import OUTCOMES, CaseState, next_state
-from flows.engine import Button, Effect, Event, EventKind, Facts, Reply
+from flows.engine import Button, Effect, Facts, Reply
 from flows.hours import OfficeHours
 
 if TYPE_CHECKING:
@@ -28,8 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-STAFF_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR,
-                                   ChatMemberStatus.MEMBER})
 NOTE_MARKER: Final = "//"
 GENERAL_LANE: Final = "staff"
 SUBJECT_CONVERSATION: Final = "conversation"
@@ -112,13 +108,13 @@ class Desk:
         if case is None or self.settings.staff_group_id is None:
             return []
         if effect.kind == "relay_text":
-            return [self._to_topic(case, Reply("desk/from_person", {
+            return [self.to_topic(case, Reply("desk/from_person", {
                 "person": case.audience, "text": effect.payload["text"]}))]
         if effect.kind == "media_withheld":
-            return [self._to_topic(case, Reply("desk/media_withheld", {
+            return [self.to_topic(case, Reply("desk/media_withheld", {
                 "person": case.audience, "kind": effect.payload["kind"]}))]
         if effect.kind in ("end_case", "forget"):
-            return self._person_ended(case)
+            return self.person_ended(case)
         raise ValueError(f"unknown effect {effect.kind}")
 
     def _open_case(self, person_key: str, chat_id: int, audience: str,
@@ -133,8 +129,8 @@ class Desk:
             log.warning("case %s opened, but no staff group is configured", case.id)
             return []
         lane = case_lane(case.id)
-        name = self._topic_name(case)
-        summary = self._summary(case, first_message)
+        name = self.topic_name(case)
+        summary = self.summary(case, first_message)
         log.info("case %s opened", case.id)
         return [
             (lane, Send("createForumTopic", {"chat_id": group, "name": name},
@@ -155,11 +151,11 @@ class Desk:
             return []
         log.info("report %s stored (%s)", case.id, case.triage)
         lane = case_lane(case.id)
-        summary = self._render(Reply("desk/report_summary", {
+        summary = self.render(Reply("desk/report_summary", {
             "label": case.id, "person": case.audience, "answers": answers,
             "triage": case.triage}, ((CLAIM, CLOSE),)), case)
         return [
-            (lane, Send("createForumTopic", {"chat_id": group, "name": self._topic_name(case)},
+            (lane, Send("createForumTopic", {"chat_id": group, "name": self.topic_name(case)},
                         case_id=case.id, record="thread")),
             (lane, Send("sendMessage", {"chat_id": group, **summary}, case_id=case.id,
                         record="summary")),
@@ -172,24 +168,24 @@ class Desk:
         if case is None or case.state == CaseState.CLOSED or self.cases.of_person(person_key):
             return []
         self.cases.connect(case.id, person_key, chat_id)
-        return [self._to_topic(case, Reply("desk/report_connected"))]
+        return [self.to_topic(case, Reply("desk/report_connected"))]
 
     def _look_up(self, typed: str, person_key: str, chat_id: int,
                  audience: str | None) -> list[tuple[str, Send]]:
         """The status of a report, for the holder of its code. A wrong code says only that."""
         now = self.clock()
         if self.cases.failures(person_key, now) >= LOOKUP_FAILURES_PER_HOUR:
-            return [self._to_person(person_key, chat_id, Reply("report/lookups_limited"),
+            return [self.to_person(person_key, chat_id, Reply("report/lookups_limited"),
                                     audience)]
         normalized = normalize(typed)
         case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
             else None
         if case is None:
             self.cases.add_failure(person_key, now)
-            return [self._to_person(person_key, chat_id, Reply("report/code_unknown"), audience)]
+            return [self.to_person(person_key, chat_id, Reply("report/code_unknown"), audience)]
         status = {CaseState.WAITING: "received", CaseState.CLOSED: "closed"}.get(
             CaseState(case.state), "in_progress")
-        return [self._to_person(person_key, chat_id, Reply("report/status", {
+        return [self.to_person(person_key, chat_id, Reply("report/status", {
             "status": status, "reply": case.reply}), audience)]
 
     def _hide(self, person_key: str, chat_id: int) -> list[tuple[str, Send]]:
@@ -200,254 +196,69 @@ class Desk:
                                                      "message_ids": ids[i : i + 100]}))
                 for i in range(0, len(ids), 100)]
 
-    def _to_person(self, person_key: str, chat_id: int, reply: Reply,
+    def to_person(self, person_key: str, chat_id: int, reply: Reply,
                    audience: str | None) -> tuple[str, Send]:
         rendered = self.content.render(reply, audience)
         return person_key, Send("sendMessage", {"chat_id": chat_id, **telegram_message(rendered)})
 
-    def _person_ended(self, case: Case) -> list[tuple[str, Send]]:
+    def person_ended(self, case: Case) -> list[tuple[str, Send]]:
         self.cases.disconnect(case.id)
         after = next_state(case.state, "person_ended")
         if after is None:  # already closing: the consultant is choosing an outcome
             return []
         self.cases.update(case.id, state=after)
-        return [self._to_topic(case, Reply("desk/choose_outcome", {"person_ended": True},
-                                           self._outcome_buttons()))]
+        return [self.to_topic(case, Reply("desk/choose_outcome", {"person_ended": True},
+                                           self.outcome_buttons()))]
 
     # --- rendering for the staff group -------------------------------------------------
 
-    def _render(self, reply: Reply, case: Case | None = None) -> dict[str, Any]:
+    def render(self, reply: Reply, case: Case | None = None) -> dict[str, Any]:
         prefix = f"{BUTTON_PREFIX}:{case.id}:" if case else ""
         return telegram_message(self.content.render(reply, None), prefix)
 
-    def _to_topic(self, case: Case, reply: Reply) -> tuple[str, Send]:
-        params = {"chat_id": self.settings.staff_group_id, **self._render(reply, case)}
+    def to_topic(self, case: Case, reply: Reply) -> tuple[str, Send]:
+        params = {"chat_id": self.settings.staff_group_id, **self.render(reply, case)}
         return case_lane(case.id), Send("sendMessage", params, case_id=case.id)
 
-    def _topic_name(self, case: Case) -> str:
+    def topic_name(self, case: Case) -> str:
         rendered = self.content.render(Reply("desk/topic_name", {
             "label": case.id, "person": case.audience, "subject": case.subject,
             "urgent": bool(case.urgent), "consultant": case.consultant}), None)
         return rendered.text[:128]
 
-    def _summary(self, case: Case, first_message: str | None) -> dict[str, Any]:
-        return self._render(Reply("desk/summary", {
+    def summary(self, case: Case, first_message: str | None) -> dict[str, Any]:
+        return self.render(Reply("desk/summary", {
             "label": case.id, "person": case.audience, "subject": case.subject,
             "first_message": first_message,
             "desk_open": self.settings.hours.is_open(self.local_now())},
             ((CLAIM, CLOSE),)), case)
 
-    def _claimed_buttons(self, case: Case) -> dict[str, Any]:
+    def claimed_buttons(self, case: Case) -> dict[str, Any]:
         """Once claimed, the summary keeps only «Luk sagen»."""
-        rendered = self._render(Reply("desk/summary", {
+        rendered = self.render(Reply("desk/summary", {
             "label": case.id, "person": case.audience, "subject": case.subject,
             "first_message": None, "desk_open": True}, ((CLOSE,),)), case)
         return dict(rendered["reply_markup"])
 
     @staticmethod
-    def _outcome_buttons() -> tuple[tuple[Button, ...], ...]:
+    def outcome_buttons() -> tuple[tuple[Button, ...], ...]:
         return tuple((Button(outcome, shared_label=f"outcome_{outcome}"),) for outcome in OUTCOMES)
 
-    def _alert(self, template: str, **variables: Any) -> str:
+    def alert(self, template: str, **variables: Any) -> str:
         return self.content.render(Reply(template, variables), None).text
 
-    # --- updates from the staff group --------------------------------------------------
+    # --- the staff group ----------------------------------------------------------------
 
     def is_staff_chat(self, update: Update) -> bool:
         chat = update.effective_chat
         return chat is not None and chat.id == self.settings.staff_group_id
 
-    async def is_staff(self, user_id: int, context: ContextTypes.DEFAULT_TYPE) -> bool:
-        """On the allow-list and, asked of Telegram each time, a member of the staff group."""
-        if user_id not in self.settings.staff or self.settings.staff_group_id is None:
-            return False
-        try:
-            member = await context.bot.get_chat_member(self.settings.staff_group_id, user_id)
-        except TelegramError as error:
-            log.warning("staff check failed: %s", type(error).__name__)
-            return False
-        return member.status in STAFF_STATUSES
-
-    async def on_staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not self.is_staff_chat(update):
-            return
-        user = update.effective_user
-        if update.callback_query is not None:
-            await self._on_button(update, update.callback_query, context)
-        elif (update.message is not None and user is not None and not user.is_bot
-              and await self.is_staff(user.id, context)):
-            self._on_message(update.update_id, update.message, user.id)
-
-    async def _on_button(self, update: Update, query: CallbackQuery,
-                         context: ContextTypes.DEFAULT_TYPE) -> None:
-        prefix, _, rest = (query.data or "").partition(":")
-        case_id, _, action = rest.partition(":")
-        if not await self.is_staff(query.from_user.id, context):
-            await self._answer(query, self._alert("desk/not_allowed"))
-            return
-        case = self.cases.get(int(case_id)) if prefix == BUTTON_PREFIX and case_id.isdigit() \
-            else None
-        if case is None or case.state == CaseState.CLOSED:
-            await self._answer(query, self._alert("desk/case_gone"))
-            return
-        name = self.settings.staff[query.from_user.id]
-        alert = None
-        with self.store.transaction():
-            if action == "claim":
-                alert = self._claim(case, query.from_user.id, name)
-            elif action == "close":
-                self._request_close(case)
-            elif action in OUTCOMES:
-                alert = self._close(case, action, name, query.message)
-            self.store.finish(update.update_id)
-        await self._answer(query, alert)
-
-    @staticmethod
-    async def _answer(query: CallbackQuery, alert: str | None = None) -> None:
-        try:
-            await query.answer(alert, show_alert=alert is not None)
-        except TelegramError as error:
-            log.info("callback query not answered: %s", type(error).__name__)
-
-    def _claim(self, case: Case, user_id: int, name: str) -> str | None:
-        after = next_state(case.state, "consultant_claimed")
-        if after is None:
-            return self._alert("desk/claim_refused", consultant=case.consultant or "")
-        self.cases.update(case.id, state=after, consultant=name, consultant_id=user_id)
-        claimed = self.cases.get(case.id)
-        assert claimed is not None
-        sends: list[tuple[str, Send]] = []
-        group = self.settings.staff_group_id
-        lane = case_lane(case.id)
-        if claimed.summary_message_id is not None:
-            sends.append((lane, Send("editMessageReplyMarkup", {
-                "chat_id": group, "message_id": claimed.summary_message_id,
-                "reply_markup": self._claimed_buttons(claimed)})))
-        sends.append((lane, Send("editForumTopic", {"chat_id": group,
-                                                    "name": self._topic_name(claimed)},
-                                 case_id=case.id)))
-        sends.append(self._to_topic(claimed, Reply("desk/claimed_note", {"consultant": name})))
-        self.store.queue(sends, self.clock())
-        self._tell_person(claimed, Event(EventKind.DESK, "case_claimed", argument=name))
-        log.info("case %s claimed", case.id)
-        return None
-
-    def _request_close(self, case: Case) -> None:
-        after = next_state(case.state, "close_requested")
-        if after is None:
-            return
-        self.cases.update(case.id, state=after)
-        self.store.queue([self._to_topic(case, Reply(
-            "desk/choose_outcome", {"person_ended": False}, self._outcome_buttons()))],
-            self.clock())
-
-    def _close(self, case: Case, outcome: str, name: str, pressed: object) -> str | None:
-        after = next_state(case.state, "outcome_chosen")
-        if after is None:
-            return self._alert("desk/case_gone")
-        self._tell_person(case, Event(EventKind.DESK, "case_closed"))
-        self.cases.close(case.id, outcome, self.clock())
-        group = self.settings.staff_group_id
-        closed = self._render(Reply("desk/closed", {"consultant": name, "outcome": outcome}))
-        sends: list[tuple[str, Send]] = []
-        lane = case_lane(case.id)
-        if isinstance(pressed, Message):
-            sends.append((lane, Send("editMessageText", {
-                "chat_id": group, "message_id": pressed.message_id, **closed})))
-        else:
-            sends.append(self._to_topic(case, Reply("desk/closed", {"consultant": name,
-                                                                    "outcome": outcome})))
-        sends.append((lane, Send("closeForumTopic", {"chat_id": group}, case_id=case.id)))
-        self.store.queue(sends, self.clock())
-        log.info("case %s closed: %s", case.id, outcome)
-        return None
-
-    def _tell_person(self, case: Case, event: Event) -> None:
-        chat_id = self.cases.chat_id(case)
-        if chat_id is None or case.person_key is None or self.conversations is None:
-            return
-        self.conversations.converse(case.person_key, chat_id, event)
-
-    def _on_message(self, update_id: int, message: Message, user_id: int) -> None:
-        text = message.text or ""
-        command, argument = _command(message)
-        thread = message.message_thread_id if message.is_topic_message else None
-        case = self.cases.in_thread(thread) if thread is not None else None
-        name = self.settings.staff[user_id]
-        with self.store.transaction():
-            sends: list[tuple[str, Send]] = []
-            if command == "sager":
-                sends.append(self._general(self._open_cases_reply(), thread))
-            elif command == "note" or text.startswith(NOTE_MARKER):
-                pass  # an internal note stays in the topic
-            elif case is None or case.state == CaseState.CLOSED:
-                if command is not None or thread is not None:
-                    sends.append(self._general(Reply("desk/use_a_topic"), thread))
-            elif command == "luk":
-                self._request_close(case)
-            elif command == "svar":
-                sends += self._canned(case, argument)
-            elif command == "besvar":
-                sends += self._leave_reply(case, argument)
-            elif not case.connected:
-                sends.append(self._to_topic(case, Reply("desk/not_delivered",
-                                                        {"is_report": bool(case.is_report)})))
-            else:
-                sends += self._relay_to_person(case, message, user_id, name)
-            self.store.queue(sends, self.clock())
-            self.store.finish(update_id)
-
-    def _relay_to_person(self, case: Case, message: Message, user_id: int,
-                         name: str) -> list[tuple[str, Send]]:
-        if case.state == CaseState.WAITING:  # writing to the person takes the case
-            self._claim(case, user_id, name)
-        chat_id = self.cases.chat_id(case)
-        assert case.person_key is not None and chat_id is not None
-        if message.text is None:
-            return [(case.person_key, Send("copyMessage", {
-                "chat_id": chat_id, "from_chat_id": self.settings.staff_group_id,
-                "message_id": message.message_id}))]
-        rendered = self.content.render(Reply("consultant/from_consultant", {
-            "consultant": name, "text": message.text}), case.audience)
-        return [(case.person_key, Send("sendMessage",
-                                       {"chat_id": chat_id, **telegram_message(rendered)}))]
-
-    def _canned(self, case: Case, name: str) -> list[tuple[str, Send]]:
-        """/svar <navn>: a reviewed reply from content/common/canned/, in the person's words."""
-        names = self.content.names_in(CANNED_DIR)
-        chat_id = self.cases.chat_id(case)
-        if chat_id is None or case.person_key is None:
-            return [self._to_topic(case, Reply("desk/not_delivered"))]
-        if name not in names:
-            return [self._to_topic(case, Reply("desk/canned_list", {"names": names}))]
-        rendered = self.content.render(Reply(f"{CANNED_DIR}/{name}"), case.audience)
-        return [(case.person_key, Send("sendMessage",
-                                       {"chat_id": chat_id, **telegram_message(rendered)})),
-                self._to_topic(case, Reply("desk/canned_sent", {"name": name}))]
-
-    def _leave_reply(self, case: Case, text: str) -> list[tuple[str, Send]]:
-        """/besvar <tekst>: an answer the report's author reads with their code."""
-        if not case.is_report or not text:
-            return [self._to_topic(case, Reply("desk/reply_how"))]
-        self.cases.update(case.id, reply=text)
-        if case.state == CaseState.WAITING:
-            self.cases.update(case.id, state=str(CaseState.CLAIMED))
-        return [self._to_topic(case, Reply("desk/reply_saved"))]
-
-    def _general(self, reply: Reply, thread: int | None) -> tuple[str, Send]:
-        params: dict[str, Any] = {"chat_id": self.settings.staff_group_id,
-                                  **self._render(reply)}
+    def general(self, reply: Reply, thread: int | None) -> tuple[str, Send]:
+        """A message to the staff group's general topic, or to the thread it was asked in."""
+        params: dict[str, Any] = {"chat_id": self.settings.staff_group_id, **self.render(reply)}
         if thread is not None:
             params["message_thread_id"] = thread
         return GENERAL_LANE, Send("sendMessage", params)
-
-    def _open_cases_reply(self) -> Reply:
-        now = self.clock().timestamp()
-        cases = [{"label": c.id, "audience": c.audience, "subject": c.subject,
-                  "urgent": bool(c.urgent), "consultant": c.consultant,
-                  "waiting_minutes": int((now - c.opened_at) // 60)}
-                 for c in self.cases.all_open()]
-        return Reply("desk/cases", {"cases": cases})
 
     # --- periodic work and outbox callbacks ----------------------------------------------
 
@@ -461,7 +272,7 @@ class Desk:
             due = self.cases.unclaimed_before(now - self.settings.remind_after)
             for case in due:
                 minutes = int((now.timestamp() - case.opened_at) // 60)
-                self.store.queue([self._general(Reply("desk/reminder", {
+                self.store.queue([self.general(Reply("desk/reminder", {
                     "label": case.id, "waiting_minutes": minutes}), None)], now)
                 self.cases.update(case.id, reminded=1)
         return len(due)
@@ -473,7 +284,7 @@ class Desk:
             if case is None or case.blocked_notified:
                 return
             self.cases.update(case.id, blocked_notified=1)
-            self.store.queue([self._to_topic(case, Reply("desk/person_blocked"))], self.clock())
+            self.store.queue([self.to_topic(case, Reply("desk/person_blocked"))], self.clock())
 
     def record(self, lane: str, send: Send, result: Any) -> None:
         """Remember what Telegram answered, inside the outbox's transaction: a case's topic
@@ -491,12 +302,3 @@ class Desk:
     def thread_of(self, case_id: int) -> int | None:
         case = self.cases.get(case_id)
         return case.thread_id if case else None
-
-
-def _command(message: Message) -> tuple[str | None, str]:
-    text = message.text or ""
-    entity = message.entities[0] if message.entities else None
-    if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
-        name = text[1:entity.length].split("@", 1)[0].lower()
-        return name, text[entity.length:].strip()
-    return None, ""

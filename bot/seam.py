@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from telegram import Message, Update
-from telegram.constants import ChatMemberStatus, ChatType, MessageEntityType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
@@ -17,8 +17,9 @@ from bot.codes import new_code
 from bot.content import Content
 from bot.desk import Desk
 from bot.outbox import Outbox
+from bot.staff_group import StaffGroup
 from bot.store import Send, Store
-from bot.telegram_format import CALLBACK_SEPARATOR, telegram_message
+from bot.telegram_format import CALLBACK_SEPARATOR, command_of, telegram_message
 from flows.engine import PRIVATE_ONLY, Event, EventKind, Flows, Reply
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,10 @@ def to_event(update: Update) -> Event | None:
 
 
 def _text_event(message: Message) -> Event:
-    text = message.text or ""
-    entity = message.entities[0] if message.entities else None
-    if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
-        name = text[1 : entity.length].split("@", 1)[0].lower()
-        return Event(EventKind.COMMAND, name, argument=text[entity.length :].strip())
-    return Event(EventKind.TEXT, text)
+    name, argument = command_of(message)
+    if name is not None:
+        return Event(EventKind.COMMAND, name, argument=argument)
+    return Event(EventKind.TEXT, message.text or "")
 
 
 def _is_service(message: Message) -> bool:
@@ -103,12 +102,13 @@ class Seam:
     """Turns updates into events for the conversations; the Telegram side of the bot."""
 
     def __init__(self, conversations: Conversations, store: Store, outbox: Outbox,
-                 desk: Desk, clock: Callable[[], datetime]) -> None:
+                 desk: Desk, staff_group: StaffGroup, clock: Callable[[], datetime]) -> None:
         self.conversations = conversations
         self.content = conversations.content
         self.store = store
         self.outbox = outbox
         self.desk = desk
+        self.staff_group = staff_group
         self.clock = clock
 
     async def skip_if_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -144,7 +144,7 @@ class Seam:
         """The consultants' group: claims, closes, the relay to the person."""
         if not self.desk.is_staff_chat(update) or update.my_chat_member is not None:
             return
-        await self.desk.on_staff(update, context)
+        await self.staff_group.on_staff(update, context)
         self.outbox.wake()
         raise ApplicationHandlerStop
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from telegram.constants import ParseMode
+from telegram import Message
+from telegram.constants import MessageEntityType, ParseMode
 
 from bot.content import Rendered
 
@@ -25,3 +26,13 @@ def telegram_message(rendered: Rendered, prefix: str | None = None) -> dict[str,
             for row in rendered.buttons
         ]}
     return params
+
+
+def command_of(message: Message) -> tuple[str | None, str]:
+    """`/name@bot argument` -> (name, argument); (None, "") when the text is no command."""
+    text = message.text or ""
+    entity = message.entities[0] if message.entities else None
+    if entity and entity.type == MessageEntityType.BOT_COMMAND and entity.offset == 0:
+        name = text[1 : entity.length].split("@", 1)[0].lower()
+        return name, text[entity.length :].strip()
+    return None, ""
