@@ -174,6 +174,11 @@ class Cases:
         self.db.execute("DELETE FROM visible_messages WHERE person_key = ?", [person_key])
         return sorted(row[0] for row in rows)
 
+    def forget_person(self, person_key: str) -> None:
+        """/slet: the helpers keyed by the person go; an open case ends separately."""
+        self.db.execute("DELETE FROM visible_messages WHERE person_key = ?", [person_key])
+        self.db.execute("DELETE FROM lookup_failures WHERE person_key = ?", [person_key])
+
     def add_feedback(self, answer: str, audience: str | None, now: datetime) -> None:
         week = now.strftime("%G-W%V")
         self.db.execute("INSERT INTO feedback (answer, audience, week) VALUES (?, ?, ?)",

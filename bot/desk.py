@@ -104,6 +104,8 @@ class Desk:
             return self._look_up(str(effect.payload["code"]), person_key, chat_id, audience)
         if effect.kind == "hide_conversation":
             return self._hide(person_key, chat_id)
+        if effect.kind == "forget":
+            self.cases.forget_person(person_key)
         case = self.cases.of_person(person_key)
         if case is None or self.settings.staff_group_id is None:
             return []

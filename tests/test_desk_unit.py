@@ -84,3 +84,20 @@ def test_office_hours_parse_and_next_opening() -> None:
     assert hours.is_open(datetime(2026, 12, 25, 12, 59, tzinfo=tz))
     assert not hours.is_open(datetime(2026, 12, 25, 13, 0, tzinfo=tz))
     assert OfficeHours.parse("").next_opening(wednesday_23) is None
+
+
+def test_slet_leaves_nothing_keyed_by_the_person(tmp_path: Path) -> None:
+    clock = Clock(MONDAY_TEN)
+    desk = make_desk(tmp_path, clock)
+    person = "p" * 64
+    with desk.store.transaction():
+        desk.apply(Effect("open_case", {"first_message": "hej"}), person, 42, "teen")
+        desk.cases.remember_message(person, 7, clock())
+        desk.apply(Effect("lookup_case", {"code": "AAA-AAA-AAA"}), person, 42, "teen")
+        sends = desk.apply(Effect("forget"), person, 42, "teen")
+    assert [s.params["text"].startswith("Personen") for _, s in sends] == [True]
+    for table in ("visible_messages", "lookup_failures", "cases"):
+        rows = desk.store.db.execute(
+            f"SELECT count(*) FROM {table} WHERE person_key = ?", [person]).fetchone()[0]
+        assert rows == 0, table
+    assert desk.cases.get(1).route is None  # type: ignore[union-attr]
