@@ -47,12 +47,13 @@ class Shown:
     status: str  # approved, changed, never
 
 
-def _button_labels(flows: Flows, content: Content, flow: Flow, state: str) -> dict[str, str]:
+def _button_labels(flows: Flows, content: Content, person: dict[str, list[object]], flow: Flow,
+                   state: str) -> dict[str, str]:
     """Choice name -> the label a reader sees, across the audiences that see the state."""
     labels: dict[str, str] = {}
     for audience in sorted(flow.audiences_of(state)):
         reply = flows.prompt_reply(Session(flow.name, state, audience, 0))
-        reply = with_samples(content, replace(reply, variables={}), samples(content))[0]
+        reply = with_samples(content, replace(reply, variables={}), person)[0]
         for row in content.render(reply, audience).buttons:
             for button in row:
                 labels.setdefault(button.choice, button.label)
@@ -62,7 +63,9 @@ def _button_labels(flows: Flows, content: Content, flow: Flow, state: str) -> di
 def _edges(flows: Flows, content: Content, flow: Flow) -> list[tuple[str, str, str]]:
     """(from, to, label) for every transition; the label is the button a reader presses."""
     edges = set()
-    labels_of = {state: _button_labels(flows, content, flow, state) for state in flow.prompts}
+    person = samples(content)
+    labels_of = {state: _button_labels(flows, content, person, flow, state)
+                 for state in flow.prompts}
     for trigger, event in flow.machine.events.items():
         for source, transitions in event.transitions.items():
             prompt = flow.prompts[source]

@@ -74,6 +74,7 @@ class Content:
             audience: self._environment(audience, {"contacts": contacts, **(globals_ or {})})
             for audience in (*AUDIENCES, None)
         }
+        self._labels: dict[str | None, Any] = {}
 
     def _environment(self, audience: str | None, globals_: Mapping[str, Any]) -> Environment:
         loaders: list[BaseLoader] = [
@@ -95,6 +96,13 @@ class Content:
         env.globals["audience"] = audience
         return env
 
+    def _shared_labels(self, audience: str | None) -> Any:
+        """The shared button labels take no variables: render them once per audience."""
+        if audience not in self._labels:
+            self._labels[audience] = self.template(
+                SHARED_LABELS.removesuffix(TEMPLATE_SUFFIX), audience).make_module()
+        return self._labels[audience]
+
     def environment(self, audience: str | None) -> Environment:
         return self._envs[audience]
 
@@ -109,7 +117,7 @@ class Content:
 
     def render(self, reply: Reply, audience: str | None) -> Rendered:
         module = self.template(reply.template, audience).make_module(dict(reply.variables))
-        labels = self._envs[audience].get_template(SHARED_LABELS).make_module()
+        labels = self._shared_labels(audience)
         buttons = tuple(
             tuple(
                 RenderedButton(
@@ -137,10 +145,3 @@ class Content:
         """The templates in one folder of the common layer, e.g. the canned replies."""
         folder_path = self.root / COMMON / folder
         return sorted(path.stem for path in folder_path.glob("*" + TEMPLATE_SUFFIX))
-
-    def template_names(self) -> list[str]:
-        """Every template file under content/, as `<layer>/<name>` without the suffix."""
-        return sorted(
-            str(path.relative_to(self.root)).removesuffix(TEMPLATE_SUFFIX)
-            for path in self.root.rglob("*" + TEMPLATE_SUFFIX)
-        )

@@ -58,11 +58,11 @@ class Inbox:
             failures = 0
             if not raw_updates:
                 continue
-            raw = [(int(u["update_id"]), json.dumps(u).encode()) for u in raw_updates]
-            self.store.inbox_add(raw)  # committed: now the next offset may acknowledge them
-            offset = raw[-1][0] + 1
-            for _update_id, data in raw:
-                await self._dispatch(json.loads(data))
+            self.store.inbox_add(  # committed: now the next offset may acknowledge them
+                (int(u["update_id"]), json.dumps(u).encode()) for u in raw_updates)
+            offset = int(raw_updates[-1]["update_id"]) + 1
+            for update in raw_updates:
+                await self._dispatch(update)
 
     async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
         """Raw JSON, so that one update the library cannot read does not lose the batch."""

@@ -121,6 +121,7 @@ def with_samples(content: Content, reply: Reply,
 def person_previews(flows: Flows, content: Content) -> list[Preview]:
     """Every prompt and note a person can see, flow by flow in table order, every audience."""
     previews: list[Preview] = []
+    person = samples(content)
     for flow in flows.by_name.values():
         for state in flow.prompts:
             for audience in AUDIENCES:
@@ -130,23 +131,25 @@ def person_previews(flows: Flows, content: Content) -> list[Preview]:
                                   audience=audience)
                 bare = replace(flows.prompt_reply(session), variables={})
                 previews += [Preview(flow.name, state, audience, reply)
-                             for reply in with_samples(content, bare, samples(content))]
+                             for reply in with_samples(content, bare, person)]
         for note in sorted(n for n in flows.notes if n.split("/", 1)[0] == flow.name):
-            previews += _notes(flows, content, flow.name, note)
+            previews += _notes(flows, content, person, flow.name, note)
     for note in sorted(n for n in flows.notes if n.split("/", 1)[0] not in flows.by_name):
-        previews += _notes(flows, content, "general", note)
+        previews += _notes(flows, content, person, "general", note)
     for name in content.names_in("canned"):
         previews += [Preview("canned", None, audience, Reply(f"canned/{name}"))
                      for audience in AUDIENCES]
     return previews
 
 
-def _notes(flows: Flows, content: Content, group: str, note: str) -> list[Preview]:
+def _notes(flows: Flows, content: Content, person: dict[str, list[object]], group: str,
+           note: str) -> list[Preview]:
     return [Preview(group, None, audience, reply)
             for audience in AUDIENCES if audience in flows.note_audiences(note)
-            for reply in with_samples(content, Reply(note), samples(content))]
+            for reply in with_samples(content, Reply(note), person)]
 
 
 def staff_previews(content: Content, templates: tuple[str, ...]) -> list[Preview]:
+    staff = samples(content, staff=True)
     return [Preview("desk", None, STAFF, reply) for name in templates
-            for reply in with_samples(content, Reply(name), samples(content, staff=True))]
+            for reply in with_samples(content, Reply(name), staff)]

@@ -96,7 +96,7 @@ def test_what_a_user_typed_can_never_become_markup() -> None:
     hostile = "<b>x</b><a href='https://evil'>&amp;"
     rendered = CONTENT.render(Reply("general/media_not_stored", {"kind": hostile}), "teen")
     assert "<a href" not in rendered.text
-    escaped = CONTENT._envs["teen"].from_string("{{ x }}").render(x=hostile)
+    escaped = CONTENT.environment("teen").from_string("{{ x }}").render(x=hostile)
     assert escaped.startswith("&lt;b&gt;")
 
 
@@ -121,7 +121,7 @@ def test_every_template_explains_itself_to_the_reviewer(path: Path) -> None:
     assert source.startswith("{#"), "start with a reviewer comment"
     comment = source[: source.index("#}")]
     assert "Formål:" in comment and "Variabler:" in comment
-    env = CONTENT._envs[None]
+    env = CONTENT.environment(None)
     used = meta.find_undeclared_variables(env.parse(source)) - {"contacts", "audience",
                                                                  "desk_hours"}
     declared_line = re.split(r"\n\s*(?:Fakta|Knapper):", comment.split("Variabler:", 1)[1])[0]
