@@ -38,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(settings: Settings) -> int:
     settings.require_token()
     settings.require_secret()
-    from bot.app import run
     from bot.logs import setup_logging
+    from bot.telegram.app import run
 
     setup_logging(settings.log_level)
     asyncio.run(run(settings))
@@ -47,7 +47,7 @@ def _run(settings: Settings) -> int:
 
 
 def _content(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import approvals
+    from bot.review import approvals
 
     root = settings.content_dir
     if args.action == "approve":
@@ -63,9 +63,9 @@ def _content(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{len(review.approved)} approved, {len(review.changed)} changed, "
               f"{len(review.never)} never approved")
         return 0
-    from bot.app import content_globals
-    from bot.booklet import write
-    from bot.content import Content
+    from bot.core.content import Content
+    from bot.review.booklet import write
+    from bot.telegram.app import content_globals
     from flows import build_flows
 
     content = Content(root, content_globals(settings, settings.office()))

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests import texts as T
 from tests.harness import wait_for
 
 CHROMIUM = os.environ.get("SSPBOT_CHROMIUM", "/usr/bin/chromium")
@@ -61,26 +62,26 @@ def test_a_person_starts_the_bot_picks_an_audience_and_sees_the_menu(
         expect(page.get_by_text("Skriv /start for at begynde.")).to_be_visible()
         page.get_by_label("Besked", exact=True).fill("/start")
         page.locator("#send").click()
-        page.get_by_role("button", name="Jeg er 13–15 år").click()
+        page.get_by_role("button", name=T.AS_TEEN).click()
         chat = page.locator("#chat")
-        expect(chat.get_by_text("Hvad vil du gerne?")).to_be_visible()
-        expect(chat.get_by_role("button", name="Anmeld anonymt")).to_be_visible()
+        expect(chat.get_by_text(T.MENU)).to_be_visible()
+        expect(chat.get_by_role("button", name=T.BUTTON_REPORT)).to_be_visible()
         page.locator("#menu-button").click()
-        expect(page.get_by_role("button", name="/hjaelp Hjælp og telefonnumre")).to_be_visible()
+        expect(page.get_by_role("button", name="/hjaelp " + T.COMMAND_HELP)).to_be_visible()
         expect(page.get_by_text("SSP Ballerup · konsulenter")).to_be_visible()
         page.locator("#menu-button").click()
 
         # The hand-off, both sides on one page.
-        chat.get_by_role("button", name="Tal med en SSP-konsulent").click()
-        chat.get_by_role("button", name="Skriv til en konsulent").click()
-        expect(chat.get_by_text("Skriv ikke fulde navne")).to_be_visible()
+        chat.get_by_role("button", name=T.BUTTON_CONSULTANT).click()
+        chat.get_by_role("button", name=T.BUTTON_START_CHAT).click()
+        expect(chat.get_by_text(T.FIRST_MESSAGE)).to_be_visible()
         page.get_by_label("Besked", exact=True).fill("Hej, jeg har brug for hjælp")
         page.locator("#send").click()
-        expect(chat.get_by_text("Du er nummer 1 i køen")).to_be_visible()
-        page.locator("#topics").get_by_role("button", name="Sag 1 · 13–15 år · samtale").click()
+        expect(chat.get_by_text(T.QUEUE_FIRST)).to_be_visible()
+        page.locator("#topics").get_by_role("button", name=T.TOPIC_FIRST).click()
         staff = page.locator("#staff-messages")
         expect(staff.get_by_text("Hej, jeg har brug for hjælp")).to_be_visible()
-        staff.get_by_role("button", name="Tag sagen").click()
+        staff.get_by_role("button", name=T.CLAIM).click()
         expect(chat.get_by_text("Mette fra SSP har taget din sag")).to_be_visible()
         page.get_by_label("Besked til emnet").fill("Hej, jeg er Mette. Fortæl mig mere.")
         page.locator("#staff-composer button").click()

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from jinja2 import meta
 
-from bot.content import LAYERS, Content
-from bot.desk import DESK_TEMPLATES
-from bot.previews import person_previews, staff_previews
-from bot.readability import LIX_TARGETS, lix
-from bot.telegram_format import telegram_message
+from bot.core.content import LAYERS, Content
+from bot.desk.desk import DESK_TEMPLATES
+from bot.review.previews import person_previews, staff_previews
+from bot.review.readability import LIX_TARGETS, lix
+from bot.telegram.format import telegram_message
 from flows import build_flows
 from flows.engine import AUDIENCES, Reply
 from flows.hours import OfficeHours

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sandbox.world import CONSULTANTS, DEMO_USER_ID, STAFF_GROUP_ID
+from tests import texts as T
 from tests.harness import BotProcess, Client, Staff, wait_for
 
 METTE, JONAS = (user_id for user_id, _ in CONSULTANTS)
@@ -26,23 +27,23 @@ def staff(client: Client) -> Staff:
 
 def open_case(client: Client, first: str | None = FIRST) -> None:
     client.send("/start 13-15")
-    client.wait_text("Hvad vil du gerne?")
-    client.press("Tal med en SSP-konsulent")
-    client.wait_text("Konsulenten kan ikke se dit navn")
-    client.press("Skriv til en konsulent")
-    client.wait_text("Skriv ikke fulde navne")
+    client.wait_text(T.MENU)
+    client.press(T.BUTTON_CONSULTANT)
+    client.wait_text(T.INTRO_OPEN)
+    client.press(T.BUTTON_START_CHAT)
+    client.wait_text(T.FIRST_MESSAGE)
     if first is None:
-        client.press("Spring over")
+        client.press(T.BUTTON_SKIP)
     else:
         client.send(first)
-    client.wait_text("Du er nummer 1 i køen")
+    client.wait_text(T.QUEUE_FIRST)
 
 
 def claim(client: Client, staff: Staff, consultant: int = METTE) -> int:
     topic = staff.wait_topic()
-    summary = staff.wait_text("Tag sagen", topic["message_thread_id"])
-    staff.press(summary, "Tag sagen", consultant)
-    client.wait_text("har taget din sag")
+    summary = staff.wait_text(T.CLAIM, topic["message_thread_id"])
+    staff.press(summary, T.CLAIM, consultant)
+    client.wait_text(T.CLAIMED)
     return int(topic["message_thread_id"])
 
 
@@ -50,26 +51,26 @@ def test_a_whole_hand_off(bot: BotProcess, client: Client, staff: Staff,
                           tmp_path: Path) -> None:
     open_case(client)
     topic = staff.wait_topic()
-    assert topic["name"] == "Sag 1 · 13–15 år · samtale"
+    assert topic["name"] == T.TOPIC_FIRST
     thread = topic["message_thread_id"]
-    summary = staff.wait_text("Første besked", thread)
+    summary = staff.wait_text(T.SUMMARY_FIRST_MESSAGE, thread)
     assert FIRST in summary["text"] and "Freja" not in summary["text"]
     assert str(DEMO_USER_ID) not in summary["text"]
-    assert [b["text"] for row in summary["buttons"] for b in row] == ["Tag sagen", "Luk sagen"]
+    assert [b["text"] for row in summary["buttons"] for b in row] == [T.CLAIM, T.CLOSE]
 
-    staff.press(summary, "Tag sagen", METTE)
+    staff.press(summary, T.CLAIM, METTE)
     claimed = client.wait_text("Mette fra SSP har taget din sag")
     assert [b["text"] for row in claimed["buttons"] for b in row] == ["Afslut samtalen"]
     wait_for(lambda: staff.topics()[0]["name"].endswith("· Mette"), what="the topic to show Mette")
 
     long_text = "Det startede i 7. klasse, og nu er det værre. " * 70  # about 3,300 characters
     client.send(long_text)
-    relayed = staff.wait_text("Den unge:", thread)
-    assert relayed["text"] == "Den unge:\n" + long_text.strip()
+    relayed = staff.wait_text(T.FROM_PERSON, thread)
+    assert relayed["text"] == T.FROM_PERSON + "\n" + long_text.strip()
 
     staff.write("Hej! Godt du skriver. Har du taget skærmbilleder?", METTE, thread)
     answer = client.wait_text("Godt du skriver")
-    assert answer["text"] == "Mette fra SSP:\nHej! Godt du skriver. Har du taget skærmbilleder?"
+    assert answer["text"] == T.FROM_CONSULTANT + "Hej! Godt du skriver. Har du taget skærmbilleder?"
 
     staff.write("// ring til skolen i morgen", METTE, thread)
     staff.write("/note tal med Jonas om sagen", METTE, thread)
@@ -79,8 +80,8 @@ def test_a_whole_hand_off(bot: BotProcess, client: Client, staff: Staff,
     assert not any("skolen i morgen" in t or "Jonas" in t for t in person_texts)
 
     client.post("/sandbox/send", user_id=DEMO_USER_ID, media="photo")
-    client.wait_text("Jeg gemmer ikke billeder")
-    staff.wait_text("Personen sendte et billede", thread)
+    client.wait_text(T.MEDIA_NOT_STORED)
+    staff.wait_text(T.MEDIA_WITHHELD, thread)
     assert not [m for m in staff.messages(thread) if m["media"]]  # nothing was copied over
     assert not client.calls("forwardMessage")
 
@@ -94,11 +95,11 @@ def test_a_whole_hand_off(bot: BotProcess, client: Client, staff: Staff,
 def test_two_consultants_race_to_claim(bot: BotProcess, client: Client, staff: Staff) -> None:
     open_case(client)
     topic = staff.wait_topic()
-    summary = staff.wait_text("Tag sagen", topic["message_thread_id"])
-    first = staff.press(summary, "Tag sagen", JONAS)
-    second = staff.press(summary, "Tag sagen", METTE)
+    summary = staff.wait_text(T.CLAIM, topic["message_thread_id"])
+    first = staff.press(summary, T.CLAIM, JONAS)
+    second = staff.press(summary, T.CLAIM, METTE)
     assert staff.alert(first) == ""
-    assert staff.alert(second) == "Jonas har allerede taget sagen. Tak fordi du ville hjælpe."
+    assert staff.alert(second) == T.CLAIM_REFUSED
     client.wait_text("Jonas fra SSP har taget din sag")
     time.sleep(0.5)
     assert not any("Mette" in m["text"] for m in client.bot_messages())
@@ -113,14 +114,14 @@ def test_outsiders_can_neither_act_nor_read(bot: BotProcess, client: Client, sta
     open_case(client)
     topic = staff.wait_topic()
     thread = topic["message_thread_id"]
-    summary = staff.wait_text("Tag sagen", thread)
-    press = staff.press(summary, "Tag sagen", outsider)
-    assert staff.alert(press) == "Kun SSP's konsulenter kan bruge denne knap."
+    summary = staff.wait_text(T.CLAIM, thread)
+    press = staff.press(summary, T.CLAIM, outsider)
+    assert staff.alert(press) == T.NOT_ALLOWED
     staff.write("Hej, hvem er du?", outsider, thread)
     staff.write("/sager", outsider, None)
     time.sleep(1.0)
     assert not any("hvem er du" in m["text"] for m in client.bot_messages())
-    assert not any("Åbne sager" in m["text"] for m in staff.messages())
+    assert not any(T.OPEN_CASES in m["text"] for m in staff.messages())
     claim(client, staff, METTE)  # the case is still there for a real consultant
 
 
@@ -128,19 +129,19 @@ def test_close_with_an_outcome_and_optional_feedback(bot: BotProcess, client: Cl
                                                      staff: Staff, tmp_path: Path) -> None:
     open_case(client, first=None)
     thread = claim(client, staff)
-    summary = staff.wait_text("Personen skrev ingen første besked", thread)
-    staff.press(summary, "Luk sagen", METTE)
-    choose = staff.wait_text("Hvordan gik sagen?", thread)
+    summary = staff.wait_text(T.SUMMARY_NO_FIRST_MESSAGE, thread)
+    staff.press(summary, T.CLOSE, METTE)
+    choose = staff.wait_text(T.CHOOSE_OUTCOME, thread)
     assert [b["text"] for row in choose["buttons"] for b in row] == [
-        "Råd givet", "Forældre inddraget", "Mægling", "Henvist til politi",
-        "Henvist til BørneTelefonen eller SletDet", "Andet"]
-    staff.press(choose, "Råd givet", METTE)
-    client.wait_text("Nu er chatten med SSP slut")
-    question = client.wait_text("Hjalp det at skrive med os?")
+        T.OUTCOME_ADVICE, T.OUTCOME_PARENTS, T.OUTCOME_MEDIATION, T.OUTCOME_POLICE,
+        T.OUTCOME_HELPLINES, "Andet"]
+    staff.press(choose, T.OUTCOME_ADVICE, METTE)
+    client.wait_text(T.ENDED_BY_CONSULTANT)
+    question = client.wait_text(T.FEEDBACK)
     wait_for(lambda: staff.topics()[0]["closed"], what="the topic to close")
-    staff.wait_text("Mette har lukket sagen (Råd givet)", thread)
+    staff.wait_text(T.CLOSED_BY, thread)
     client.press("Ja", message=question)
-    client.wait_text("Tak for dit svar")
+    client.wait_text(T.THANKS)
     database = sqlite3.connect(tmp_path / "data" / "sspbot.sqlite3")
     wait_for(lambda: database.execute("SELECT count(*) FROM feedback").fetchone()[0] == 1,
              what="the answer to be stored")
@@ -159,11 +160,11 @@ def test_the_person_ends_and_the_consultant_records_the_outcome(
     open_case(client)
     thread = claim(client, staff)
     client.send("/afslut")
-    client.wait_text("Du har lukket chatten")
-    choose = staff.wait_text("Personen er gået ud af chatten", thread)
+    client.wait_text(T.ENDED_BY_YOU)
+    choose = staff.wait_text(T.PERSON_ENDED, thread)
     staff.write("Hallo?", METTE, thread)
-    staff.wait_text("Ikke sendt: personen er ikke længere forbundet", thread)
-    staff.press(choose, "Mægling", METTE)
+    staff.wait_text(T.NOT_CONNECTED, thread)
+    staff.press(choose, T.OUTCOME_MEDIATION, METTE)
     wait_for(lambda: staff.topics()[0]["closed"], what="the topic to close")
 
 
@@ -205,7 +206,7 @@ def test_a_person_who_blocked_the_bot_is_reported_once(bot: BotProcess, client: 
     thread = claim(client, staff)
     client.post("/sandbox/block", user_id=DEMO_USER_ID)
     staff.write("Hej igen", METTE, thread)
-    staff.wait_text("Personen har blokeret botten", thread)
+    staff.wait_text(T.PERSON_BLOCKED, thread)
     staff.write("Hallo?", METTE, thread)
     wait_for(lambda: len([c for c in client.calls("sendMessage") if c.get("error_code") == 403])
              == 2, what="the second refused send")
@@ -219,27 +220,27 @@ def test_staff_commands(bot: BotProcess, client: Client, staff: Staff) -> None:
     open_case(client)
     staff.wait_topic()
     staff.write("/sager", JONAS, None)
-    listing = staff.wait_text("Åbne sager")
-    assert "Sag 1 · 13–15 år · samtale · venter i 0 min." in listing["text"]
+    listing = staff.wait_text(T.OPEN_CASES)
+    assert T.CASES_LINE in listing["text"]
     thread = claim(client, staff)
     staff.write("/svar", METTE, thread)
     staff.wait_text("/svar police", thread)
     staff.write("/svar snapchat", METTE, thread)
-    client.wait_text("Vælg »Rapportér«")
-    staff.wait_text("Sendt: færdigt svar »snapchat«", thread)
+    client.wait_text(T.CANNED_SNAPCHAT)
+    staff.wait_text(T.CANNED_SENT, thread)
     staff.write("/luk", METTE, thread)
-    staff.wait_text("Hvordan gik sagen?", thread)
+    staff.wait_text(T.CHOOSE_OUTCOME, thread)
     assert not staff.topics()[0]["closed"]  # /luk only asks for the outcome; nothing closed yet
 
 
 def test_staff_commands_in_a_private_chat_reveal_nothing(bot: BotProcess,
                                                          client: Client) -> None:
     client.send("/start 16-19")
-    client.wait_text("Hvad vil du gerne?")
+    client.wait_text(T.MENU)
     for command in ("/sager", "/luk", "/svar police"):
         client.send(command)
-        wait_for(lambda: client.last()["text"].startswith("Hvad vil du gerne?")
-                 and "Den kommando kender jeg ikke" in client.bot_messages()[-2]["text"],
+        wait_for(lambda: client.last()["text"].startswith(T.MENU)
+                 and T.UNKNOWN_COMMAND in client.bot_messages()[-2]["text"],
                  what="the unknown-command answer")
     assert not any("Sag " in m["text"] for m in client.bot_messages())
 
@@ -259,12 +260,12 @@ def closed_bot(client: Client, tmp_path: Path) -> Iterator[BotProcess]:
 def test_outside_office_hours_a_message_can_be_left(closed_bot: BotProcess, client: Client,
                                                     staff: Staff) -> None:
     client.send("/start 10-12")
-    client.wait_text("Hvad vil du gerne?")
-    client.press("Skriv med en voksen fra SSP")
-    closed = client.wait_text("Konsulenterne er ikke på arbejde lige nu")
+    client.wait_text(T.MENU)
+    client.press(T.BUTTON_CONSULTANT_CHILD)
+    closed = client.wait_text(T.INTRO_CLOSED)
     assert "kl. 9" in closed["text"] and "116 111" in closed["text"]
-    client.press("Skriv en besked")
+    client.press(T.BUTTON_LEAVE_MESSAGE)
     client.send("Jeg vil gerne snakke i morgen")
-    client.wait_text("En konsulent svarer dig, når de er tilbage")
-    summary = staff.wait_text("Lagt uden for åbningstid")
+    client.wait_text(T.WAITING_CLOSED)
+    summary = staff.wait_text(T.SUMMARY_OUT_OF_HOURS)
     assert "Jeg vil gerne snakke i morgen" in summary["text"]

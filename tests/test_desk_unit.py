@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.content import Content
-from bot.desk import Desk, DeskSettings
-from bot.keys import Keys
-from bot.store import Store
+from bot.core.content import Content
+from bot.core.keys import Keys
+from bot.core.store import Store
+from bot.desk.desk import Desk, DeskSettings
 from flows.engine import Effect
 from flows.hours import OfficeHours
 

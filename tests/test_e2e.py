@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from sandbox.world import BOT_ID, DEMO_USER_ID
+from tests import texts as T
 from tests.harness import DEMO_TOKEN, BotProcess, Client, wait_for
 
-GREETING = "Hvem er du?"
-MENU = "Hvad vil du gerne?"
+GREETING = T.GREETING
+MENU = T.MENU
 
 
-def start(client: Client, audience_label: str = "Jeg er 13–15 år") -> dict[str, object]:
+def start(client: Client, audience_label: str = T.AS_TEEN) -> dict[str, object]:
     client.send("/start")
     client.wait_text(GREETING)
     client.press(audience_label)
@@ -26,32 +27,32 @@ def start(client: Client, audience_label: str = "Jeg er 13–15 år") -> dict[st
 def test_start_audience_menu_and_back(bot: BotProcess, client: Client) -> None:
     client.send("/start")
     greeting = client.wait_text(GREETING)
-    assert client.labels(greeting) == ["Jeg er 10–12 år", "Jeg er 13–15 år", "Jeg er 16–19 år",
-                                       "Jeg er forælder", "Jeg er lærer eller klubmedarbejder"]
-    pressed = client.press("Jeg er 13–15 år")
+    assert client.labels(greeting) == [T.AS_CHILD, T.AS_TEEN, T.AS_YOUTH,
+                                       T.AS_PARENT, T.AS_PROFESSIONAL]
+    pressed = client.press(T.AS_TEEN)
     menu = client.wait_text(MENU)
     assert menu["message_id"] == greeting["message_id"]  # the pressed message turned into it
-    assert client.labels(menu) == ["Anmeld anonymt", "Følg min sag", "Billeder og samtykke",
-                                   "Tal med en SSP-konsulent", "Vælg igen, hvem du er"]
+    assert client.labels(menu) == [T.BUTTON_REPORT, T.BUTTON_FOLLOW, T.BUTTON_IMAGES,
+                                   T.BUTTON_CONSULTANT, T.BUTTON_HELP_LINES, T.BUTTON_PRIVACY,
+                                   T.BUTTON_CHANGE_AUDIENCE]
     wait_for(lambda: client.get(f"/sandbox/callback_answers/{pressed['callback_query_id']}")
              is not None, what="the button's spinner to stop")
-    client.press("Billeder og samtykke")
-    client.wait_text("Hvad passer bedst på dig lige nu?")
-    client.press("Tilbage til menuen")
+    client.press(T.BUTTON_IMAGES)
+    client.wait_text(T.IMAGES_CHOOSING)
+    client.press(T.BUTTON_MENU)
     client.wait_text(MENU)
     assert len(client.bot_messages()) == 1  # one message, edited as the person moved
 
 
 @pytest.mark.parametrize(
     ("label", "menu_labels"),
-    [("Jeg er 10–12 år", ["Fortæl om noget, der er sket", "Følg min sag",
-                         "Billeder: hvad er okay?",
-                         "Skriv med en voksen fra SSP", "Vælg igen, hvem du er"]),
-     ("Jeg er forælder", ["Tal med dit barn om livet på nettet", "Tal med en SSP-konsulent",
-                         "Vælg igen, hvem du er"]),
-     ("Jeg er lærer eller klubmedarbejder", [
-         "Action card: en sag om digitale krænkelser", "Kontakt en SSP-konsulent",
-         "Vælg igen, hvem du er"])],
+    [(T.AS_CHILD, [T.BUTTON_REPORT_CHILD, T.BUTTON_FOLLOW, T.BUTTON_IMAGES_CHILD,
+                   T.BUTTON_CONSULTANT_CHILD, T.BUTTON_HELP_LINES, T.BUTTON_PRIVACY,
+                   T.BUTTON_CHANGE_AUDIENCE]),
+     (T.AS_PARENT, [T.BUTTON_PARENTS, T.BUTTON_CONSULTANT, T.BUTTON_HELP_LINES,
+                    T.BUTTON_PRIVACY, T.BUTTON_CHANGE_AUDIENCE]),
+     (T.AS_PROFESSIONAL, [T.BUTTON_ACTION_CARD, T.BUTTON_CONSULTANT_PROFESSIONAL,
+                          T.BUTTON_HELP_LINES, T.BUTTON_PRIVACY, T.BUTTON_CHANGE_AUDIENCE])],
 )
 def test_each_audience_gets_its_own_menu(bot: BotProcess, client: Client, label: str,
                                          menu_labels: list[str]) -> None:
@@ -67,31 +68,31 @@ def test_deep_link_from_a_poster_skips_the_question(bot: BotProcess, client: Cli
     client.send("/start 13-15")
     menu = client.wait_text(MENU)
     welcome, _ = client.bot_messages()
-    assert "SSP Ballerups chatbot" in welcome["text"]
-    assert "Anmeld anonymt" in client.labels(menu)
+    assert T.WELCOME in welcome["text"]
+    assert T.BUTTON_REPORT in client.labels(menu)
 
 
 def test_help_privacy_and_the_command_menu(bot: BotProcess, client: Client) -> None:
     commands = client.get("/sandbox/commands")
     assert [c["command"] for c in commands] == ["start", "menu", "sag", "hjaelp", "privatliv",
                                                "afslut", "slet"]
-    assert commands[3]["description"] == "Hjælp og telefonnumre"
+    assert commands[3]["description"] == T.COMMAND_HELP
     start(client)
     client.send("/hjaelp")
-    client.wait_text("Brug for hjælp nu?")
+    client.wait_text(T.HELP)
     client.send("/privatliv")
-    privacy = client.wait_text("Hvad gemmer vi?")
-    assert "Telegram ved, at din konto har skrevet med os" in privacy["text"]
+    privacy = client.wait_text(T.PRIVACY)
+    assert T.PRIVACY_TELEGRAM in privacy["text"]
     wait_for(lambda: client.last()["text"].startswith(MENU), what="the menu, where they were")
 
 
 def test_kill_between_two_presses_continues(bot: BotProcess, client: Client) -> None:
     start(client)
     bot.kill()
-    client.press("Billeder og samtykke")  # pressed while the bot is down
+    client.press(T.BUTTON_IMAGES)  # pressed while the bot is down
     bot.start(client)
-    client.wait_text("Hvad passer bedst på dig lige nu?")
-    client.press("Tilbage til menuen")
+    client.wait_text(T.IMAGES_CHOOSING)
+    client.press(T.BUTTON_MENU)
     client.wait_text(MENU)
 
 
@@ -103,10 +104,10 @@ def test_kill_after_delivery_still_answers_exactly_once(bot: BotProcess, client:
              timeout=10, what="delivery")
     bot.kill()
     bot.start(client)
-    client.wait_text("Brug for hjælp nu?")
+    client.wait_text(T.HELP)
     time.sleep(1.0)  # room for a duplicate to show up, if there were one
     texts = [m["text"] for m in client.bot_messages()[before:]]
-    assert sum("Brug for hjælp nu?" in t for t in texts) == 1, texts
+    assert sum(T.HELP in t for t in texts) == 1, texts
 
 
 def test_many_kills_during_a_conversation_lose_and_repeat_nothing(
@@ -121,10 +122,10 @@ def test_many_kills_during_a_conversation_lose_and_repeat_nothing(
         update_id = sent["update_id"]
         wait_for(lambda: client.acknowledged(update_id),  # noqa: B023 - used within the iteration
                  what="the update to be answered")
-    wait_for(lambda: sum("Brug for hjælp nu?" in m["text"] for m in client.bot_messages()) == 3,
+    wait_for(lambda: sum(T.HELP in m["text"] for m in client.bot_messages()) == 3,
              what="three answers")
     time.sleep(1.0)
-    assert sum("Brug for hjælp nu?" in m["text"] for m in client.bot_messages()) == 3
+    assert sum(T.HELP in m["text"] for m in client.bot_messages()) == 3
 
 
 def test_one_chats_updates_are_answered_in_order(bot: BotProcess, client: Client) -> None:
@@ -135,7 +136,7 @@ def test_one_chats_updates_are_answered_in_order(bot: BotProcess, client: Client
         client.send(command)
     messages = client.wait_count(before + 2 * len(commands))[before:]
     notes = [m["text"] for m in messages if not m["text"].startswith(MENU)]
-    expected = ["Brug for hjælp nu?" if c == "/hjaelp" else "Hvad gemmer vi?" for c in commands]
+    expected = [T.HELP if c == "/hjaelp" else T.PRIVACY for c in commands]
     assert [next(e for e in expected if e in n) for n in notes] == expected
 
 
@@ -143,18 +144,18 @@ def test_one_chats_updates_are_answered_in_order(bot: BotProcess, client: Client
     ("action", "answer"),
     [
         (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="photo"),
-         "Jeg gemmer ikke billeder"),
+         T.MEDIA_NOT_STORED),
         (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="document"),
-         "Jeg gemmer ikke billeder"),
+         T.MEDIA_NOT_STORED),
         (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="sticker"),
-         "Det kan jeg ikke læse"),
+         T.UNSUPPORTED),
         (lambda c: c.post("/sandbox/send", user_id=DEMO_USER_ID, media="contact"),
-         "Det kan jeg ikke læse"),
-        (lambda c: c.send("hej hej"), "Her skal du trykke på en af knapperne"),
-        (lambda c: c.send("x" * 4096), "Her skal du trykke på en af knapperne"),
-        (lambda c: c.send("/findesikke"), "Den kommando kender jeg ikke"),
-        (lambda c: c.press("", data="999:report"), "Den knap er for gammel"),
-        (lambda c: c.press("", data="forged-data-äöü"), "Den knap er for gammel"),
+         T.UNSUPPORTED),
+        (lambda c: c.send("hej hej"), T.USE_BUTTONS),
+        (lambda c: c.send("x" * 4096), T.USE_BUTTONS),
+        (lambda c: c.send("/findesikke"), T.UNKNOWN_COMMAND),
+        (lambda c: c.press("", data="999:report"), T.STALE_BUTTON),
+        (lambda c: c.press("", data="forged-data-äöü"), T.STALE_BUTTON),
     ],
     ids=["photo", "file", "sticker", "contact", "text", "longest text", "unknown command",
          "stale button", "forged button"],
@@ -193,7 +194,7 @@ def test_updates_with_nothing_to_say_are_ignored_safely(bot: BotProcess, client:
 
 def test_added_to_a_group_it_explains_and_leaves(bot: BotProcess, client: Client) -> None:
     client.post("/sandbox/add_to_group", user_id=DEMO_USER_ID, group_id=-4001)
-    note = client.wait_text("Jeg taler kun med én ad gangen", chat=-4001)
+    note = client.wait_text(T.PRIVATE_ONLY, chat=-4001)
     assert note
     wait_for(lambda: not client.get("/sandbox/chats/-4001")["bot_is_member"], what="leaving")
 
@@ -201,7 +202,7 @@ def test_added_to_a_group_it_explains_and_leaves(bot: BotProcess, client: Client
 def test_slet_forgets_the_person(bot: BotProcess, client: Client, tmp_path: Path) -> None:
     start(client)
     client.send("/slet")
-    client.wait_text("Nu har jeg slettet alt om os to")
+    client.wait_text(T.FORGOTTEN)
     database = tmp_path / "data" / "sspbot.sqlite3"
     rows = wait_for(lambda: sqlite3.connect(database).execute(
         "SELECT count(*) FROM sessions").fetchone()[0] == 0 or None, what="no session")
@@ -215,7 +216,7 @@ def test_replies_survive_telegram_errors_without_duplicates(bot: BotProcess,
     client.post("/sandbox/faults", method="sendMessage", status=429, retry_after=1, count=2)
     client.post("/sandbox/faults", method="sendMessage", status=500, count=2)
     client.send("/hjaelp")
-    client.wait_text("Brug for hjælp nu?", timeout=30)
+    client.wait_text(T.HELP, timeout=30)
     wait_for(lambda: client.last()["text"].startswith(MENU), timeout=30, what="the menu")
     time.sleep(1.0)
     assert len(client.bot_messages()) == before + 2
@@ -244,7 +245,7 @@ def test_nothing_identifying_in_the_database_or_the_log(bot: BotProcess, client:
     client.send(secret_words)
     client.wait_text("Her skal du trykke")
     client.post("/sandbox/send", user_id=DEMO_USER_ID, media="photo")
-    client.wait_text("Jeg gemmer ikke billeder")
+    client.wait_text(T.MEDIA_NOT_STORED)
     data = tmp_path / "data"
     running = b"".join(p.read_bytes() for p in data.iterdir() if p.name.startswith("sspbot"))
     assert (data / "sspbot.sqlite3-wal").exists(), "the write-ahead log is read too"

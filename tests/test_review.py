@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from bot import approvals
-from bot.app import check_approvals, content_globals
-from bot.content import Content
-from bot.desk import DESK_TEMPLATES
-from bot.lint import check_text, lint, names
-from bot.previews import person_previews, staff_previews
+from bot.core.content import Content
+from bot.desk.desk import DESK_TEMPLATES
+from bot.review import approvals
+from bot.review.lint import check_text, lint, names
+from bot.review.previews import person_previews, staff_previews
 from bot.settings import SettingsError, load_settings
+from bot.telegram.app import check_approvals, content_globals
 from flows import build_flows
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 

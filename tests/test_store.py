@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.keys import Keys
-from bot.store import MIGRATIONS, Send, Store, hour_of
+from bot.core.keys import Keys
+from bot.core.store import MIGRATIONS, Send, Store, hour_of
 from flows.engine import Session
 
 NOW = datetime(2026, 11, 24, 21, 47, 13, tzinfo=UTC)
@@ -110,7 +110,7 @@ def test_no_chat_id_in_the_file(tmp_path: Path) -> None:
 
 
 def test_retention_deletes_free_text_but_keeps_the_counts(store: Store) -> None:
-    from bot.cases import Cases
+    from bot.desk.cases import Cases
 
     cases = Cases(store)
     with store.transaction():

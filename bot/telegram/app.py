@@ -19,17 +19,17 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot import approvals
-from bot.content import Content
-from bot.desk import Desk, DeskSettings
-from bot.inbox import Inbox
-from bot.keys import Keys
-from bot.outbox import Outbox
-from bot.processor import PerChatUpdateProcessor
-from bot.seam import Conversations, Seam, utc_now
+from bot.core.content import Content
+from bot.core.keys import Keys
+from bot.core.store import Store
+from bot.desk.desk import Desk, DeskSettings
+from bot.review import approvals
 from bot.settings import Settings, SettingsError
-from bot.staff_group import StaffGroup
-from bot.store import Store
+from bot.telegram.inbox import Inbox
+from bot.telegram.outbox import Outbox
+from bot.telegram.processor import PerChatUpdateProcessor
+from bot.telegram.seam import Conversations, Seam, utc_now
+from bot.telegram.staff_group import StaffGroup
 from flows import build_flows
 from flows.commands import MENU_COMMANDS
 from flows.hours import OfficeHours

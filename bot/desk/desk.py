@@ -12,17 +12,17 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot.cases import LOOKUP_FAILURES_PER_HOUR, Case, Cases
-from bot.codes import normalize
-from bot.content import Content
-from bot.store import Send, Store, is_person_lane
-from bot.telegram_format import telegram_message
+from bot.core.codes import normalize
+from bot.core.content import Content
+from bot.core.store import Send, Store, is_person_lane
+from bot.desk.cases import LOOKUP_FAILURES_PER_HOUR, Case, Cases
+from bot.telegram.format import telegram_message
 from flows.case import OUTCOMES, CaseState, next_state
 from flows.engine import Button, Effect, Facts, Reply
 from flows.hours import OfficeHours
 
 if TYPE_CHECKING:
-    from bot.seam import Conversations
+    from bot.telegram.seam import Conversations
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot.store import Queued, Send, Store, is_person_lane
+from bot.core.store import Queued, Send, Store, is_person_lane
 
 log = logging.getLogger(__name__)
 # The outbox replays stored calls by method name; python-telegram-bot suggests its typed

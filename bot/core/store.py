@@ -13,7 +13,7 @@ from typing import Any, Final
 
 import sqlite_utils
 
-from bot.keys import Keys
+from bot.core.keys import Keys
 from flows.engine import Session
 
 # Keep this many finished inbox rows so that a redelivered update is still recognised.

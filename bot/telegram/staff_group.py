@@ -10,10 +10,10 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.cases import Case
-from bot.desk import BUTTON_PREFIX, CANNED_DIR, NOTE_MARKER, Desk, case_lane
-from bot.store import Send
-from bot.telegram_format import command_of, telegram_message
+from bot.core.store import Send
+from bot.desk.cases import Case
+from bot.desk.desk import BUTTON_PREFIX, CANNED_DIR, NOTE_MARKER, Desk, case_lane
+from bot.telegram.format import command_of, telegram_message
 from flows.case import OUTCOMES, CaseState, next_state
 from flows.engine import Event, EventKind, Reply
 

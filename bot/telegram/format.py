@@ -7,7 +7,7 @@ from typing import Any, Final
 from telegram import Message
 from telegram.constants import MessageEntityType, ParseMode
 
-from bot.content import Rendered
+from bot.core.content import Rendered
 
 CALLBACK_SEPARATOR: Final = ":"
 

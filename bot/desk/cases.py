@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Final
 
-from bot.store import Store, hour_of
+from bot.core.store import Store, hour_of
 from flows.case import OPEN, CaseState
 from flows.triage import RED
 

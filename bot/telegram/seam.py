@@ -13,13 +13,13 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.codes import new_code
-from bot.content import Content
-from bot.desk import Desk
-from bot.outbox import Outbox
-from bot.staff_group import StaffGroup
-from bot.store import Send, Store
-from bot.telegram_format import CALLBACK_SEPARATOR, command_of, telegram_message
+from bot.core.codes import new_code
+from bot.core.content import Content
+from bot.core.store import Send, Store
+from bot.desk.desk import Desk
+from bot.telegram.format import CALLBACK_SEPARATOR, command_of, telegram_message
+from bot.telegram.outbox import Outbox
+from bot.telegram.staff_group import StaffGroup
 from flows.engine import PRIVATE_ONLY, Event, EventKind, Flows, Reply
 
 log = logging.getLogger(__name__)

@@ -22,6 +22,9 @@ from jinja2 import (
 from flows.engine import AUDIENCES, Reply
 
 COMMON: Final = "common"
+TELEGRAM: Final = "telegram"
+WEB: Final = "web"
+CHANNELS: Final = (TELEGRAM, WEB)
 # Where each audience looks for a template, first match wins; `common/` comes last.
 LAYERS: Final[dict[str | None, tuple[str, ...]]] = {
     "child": ("child", "young"),
@@ -115,8 +118,11 @@ class Content:
     def template(self, name: str, audience: str | None) -> Template:
         return self._envs[audience].get_template(name + TEMPLATE_SUFFIX)
 
-    def render(self, reply: Reply, audience: str | None) -> Rendered:
-        module = self.template(reply.template, audience).make_module(dict(reply.variables))
+    def render(self, reply: Reply, audience: str | None, channel: str = TELEGRAM) -> Rendered:
+        """The reply as the person reads it. `channel` is a variable like any other, so a text
+        can say what is true where it is read (the web chat is anonymous, Telegram is not)."""
+        variables = {"channel": channel, **reply.variables}
+        module = self.template(reply.template, audience).make_module(variables)
         labels = self._shared_labels(audience)
         buttons = tuple(
             tuple(

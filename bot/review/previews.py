@@ -14,13 +14,14 @@ from typing import Final
 
 from jinja2 import meta
 
-from bot.content import Content
+from bot.core.content import Content
 from flows.case import OUTCOMES
 from flows.engine import AUDIENCES, Flows, Reply
 from flows.report import CATEGORIES
 
 # Example values for every variable a message may use; every combination is rendered.
 SAMPLES: Final[dict[str, list[object]]] = {
+    "channel": ["telegram", "web"],
     "kind": ["photo", "document"],
     "consultant": ["Mette"],
     "desk_open": [True, False],

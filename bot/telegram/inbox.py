@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.error import InvalidToken, RetryAfter
 from telegram.ext import Application
 
-from bot.outbox import seconds
-from bot.store import Store
+from bot.core.store import Store
+from bot.telegram.outbox import seconds
 
 log = logging.getLogger(__name__)
 

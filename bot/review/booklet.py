@@ -13,10 +13,10 @@ import graphviz
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from bot import approvals
-from bot.content import Content
-from bot.desk import DESK_TEMPLATES
-from bot.previews import (
+from bot.core.content import Content
+from bot.desk.desk import DESK_TEMPLATES
+from bot.review import approvals
+from bot.review.previews import (
     STAFF,
     Preview,
     person_previews,
@@ -24,7 +24,7 @@ from bot.previews import (
     staff_previews,
     with_samples,
 )
-from bot.readability import LIX_TARGETS, lix
+from bot.review.readability import LIX_TARGETS, lix
 from flows.engine import Flow, Flows, Session
 
 PAGE: Final = "booklet/booklet.html"

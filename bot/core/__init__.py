@@ -1,0 +1,1 @@
+"""The channel-neutral core: keys, case codes, content, the store, a conversation step."""

@@ -1,0 +1,1 @@
+"""The consultants' desk: cases from opened to closed, in channel-neutral terms."""

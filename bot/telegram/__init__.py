@@ -1,0 +1,1 @@
+"""The Telegram channel: polling, the durable outbox's sender, the consultants' staff group."""

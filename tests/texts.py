@@ -1,0 +1,82 @@
+"""The bot's Danish words that the end-to-end tests wait for, in one place.
+
+When a text in content/ changes, change its fragment here (the comment names the
+template), and the tests follow."""
+
+from __future__ import annotations
+
+from typing import Final
+
+GREETING: Final = "Hvem er du?"  # start/choosing_audience
+MENU: Final = "Hvad vil du gerne?"  # start/at_menu, the young people's menu
+AS_CHILD: Final = "Jeg er 10–12 år"  # start/choosing_audience buttons
+AS_TEEN: Final = "Jeg er 13–15 år"
+AS_YOUTH: Final = "Jeg er 16–19 år"
+AS_PARENT: Final = "Jeg er forælder"
+AS_PROFESSIONAL: Final = "Jeg er lærer eller klubmedarbejder"
+BUTTON_REPORT: Final = "Anmeld anonymt"  # start/at_menu buttons
+BUTTON_REPORT_CHILD: Final = "Fortæl om noget, der er sket"
+BUTTON_FOLLOW: Final = "Følg min sag"
+BUTTON_IMAGES: Final = "Billeder og samtykke"
+BUTTON_IMAGES_CHILD: Final = "Billeder: hvad er okay?"
+BUTTON_PARENTS: Final = "Tal med dit barn om livet på nettet"
+BUTTON_CONSULTANT: Final = "Tal med en SSP-konsulent"
+BUTTON_CONSULTANT_CHILD: Final = "Skriv med en voksen fra SSP"
+BUTTON_CONSULTANT_PROFESSIONAL: Final = "Kontakt en SSP-konsulent"
+BUTTON_CHANGE_AUDIENCE: Final = "Vælg igen, hvem du er"
+BUTTON_MENU: Final = "Tilbage til menuen"  # general/buttons
+IMAGES_CHOOSING: Final = "Hvad passer bedst på dig lige nu?"  # images/choosing_situation
+WELCOME: Final = "SSP Ballerups chatbot"  # start/welcome
+HELP: Final = "Brug for hjælp nu?"  # general/help
+PRIVACY: Final = "Hvad gemmer vi?"  # general/privacy
+PRIVACY_TELEGRAM: Final = "Telegram ved, at din konto har skrevet med os"  # general/privacy
+COMMAND_HELP: Final = "Hjælp og telefonnumre"  # general/commands: hjaelp
+MEDIA_NOT_STORED: Final = "Jeg gemmer ikke billeder"  # general/media_not_stored
+UNSUPPORTED: Final = "Det kan jeg ikke læse"  # general/unsupported
+USE_BUTTONS: Final = "Her skal du trykke på en af knapperne"  # general/use_buttons
+UNKNOWN_COMMAND: Final = "Den kommando kender jeg ikke"  # general/unknown_command
+STALE_BUTTON: Final = "Den knap er for gammel"  # general/stale_button
+PRIVATE_ONLY: Final = "Jeg taler kun med én ad gangen"  # general/private_only
+FORGOTTEN: Final = "Nu har jeg slettet alt om os to"  # general/forgotten
+INTRO_OPEN: Final = "Konsulenten kan ikke se dit navn"  # consultant/intro_open
+BUTTON_START_CHAT: Final = "Skriv til en konsulent"  # consultant/intro_open button
+FIRST_MESSAGE: Final = "Skriv ikke fulde navne"  # consultant/awaiting_first_message
+BUTTON_SKIP: Final = "Spring over"
+QUEUE_FIRST: Final = "Du er nummer 1 i køen"  # consultant/waiting
+INTRO_CLOSED: Final = "Konsulenterne er ikke på arbejde lige nu"  # consultant/intro_closed
+BUTTON_LEAVE_MESSAGE: Final = "Skriv en besked"  # consultant/intro_closed button
+WAITING_CLOSED: Final = "En konsulent svarer dig, når de er tilbage"  # consultant/waiting
+ENDED_BY_CONSULTANT: Final = "Nu er chatten med SSP slut"  # consultant/closed_by_consultant
+ENDED_BY_YOU: Final = "Du har lukket chatten"  # consultant/ended_by_you
+FEEDBACK: Final = "Hjalp det at skrive med os?"  # consultant/asking_feedback
+THANKS: Final = "Tak for dit svar"  # consultant/thanks
+TOPIC_FIRST: Final = "Sag 1 · 13–15 år · samtale"  # desk/topic_name
+CLAIM: Final = "Tag sagen"  # general/buttons: claim
+CLOSE: Final = "Luk sagen"  # general/buttons: close_case
+SUMMARY_FIRST_MESSAGE: Final = "Første besked"  # desk/summary
+SUMMARY_NO_FIRST_MESSAGE: Final = "Personen skrev ingen første besked"  # desk/summary
+SUMMARY_OUT_OF_HOURS: Final = "Lagt uden for åbningstid"  # desk/summary
+CHOOSE_OUTCOME: Final = "Hvordan gik sagen?"  # desk/choose_outcome
+OUTCOME_ADVICE: Final = "Råd givet"  # general/buttons: outcomes
+OUTCOME_PARENTS: Final = "Forældre inddraget"
+OUTCOME_MEDIATION: Final = "Mægling"
+OUTCOME_POLICE: Final = "Henvist til politi"
+OUTCOME_HELPLINES: Final = "Henvist til BørneTelefonen eller SletDet"
+PERSON_ENDED: Final = "Personen er gået ud af chatten"  # desk/choose_outcome
+NOT_CONNECTED: Final = "Ikke sendt: personen er ikke længere forbundet"  # desk/not_delivered
+MEDIA_WITHHELD: Final = "Personen sendte et billede"  # desk/media_withheld
+PERSON_BLOCKED: Final = "Personen har blokeret botten"  # desk/person_blocked
+NOT_ALLOWED: Final = "Kun SSP's konsulenter kan bruge denne knap."  # desk/not_allowed
+OPEN_CASES: Final = "Åbne sager"  # desk/cases
+CANNED_SNAPCHAT: Final = "Vælg »Rapportér«"  # canned/snapchat
+CANNED_SENT: Final = "Sendt: færdigt svar »snapchat«"  # desk/canned_sent
+BUTTON_ACTION_CARD: Final = "Action card: en sag om digitale krænkelser"  # professional menu
+CLAIMED: Final = "har taget din sag"  # consultant/in_chat: "<name> fra SSP har taget din sag"
+# desk/claim_refused
+CLAIM_REFUSED: Final = "Jonas har allerede taget sagen. Tak fordi du ville hjælpe."
+CLOSED_BY: Final = "Mette har lukket sagen (Råd givet)"  # desk/closed
+FROM_CONSULTANT: Final = "Mette fra SSP:\n"  # consultant/from_consultant, before the text
+FROM_PERSON: Final = "Den unge:"  # desk/from_person, before the text
+CASES_LINE: Final = "Sag 1 · 13–15 år · samtale · venter i 0 min."  # desk/cases
+BUTTON_HELP_LINES: Final = "Hjælp hele døgnet"  # general/buttons: help_lines
+BUTTON_PRIVACY: Final = "Det gemmer vi"  # general/buttons: privacy
