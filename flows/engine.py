@@ -128,6 +128,7 @@ class Prompt:
     relay: bool = False  # text goes to the consultant as is; the state does not change
     relay_note: str | None = None  # said after each relayed text (None: say nothing)
     footer: tuple[Choice, ...] = ()  # a last row of buttons, e.g. cancel and quick exit
+    keep: bool = False  # stays on screen when the reader moves on (it carries numbers, links)
 
     @property
     def all_choices(self) -> tuple[Choice, ...]:
@@ -309,8 +310,15 @@ class Flows:
         return Outcome(session, (*notes, self.prompt_reply(session, facts)))
 
     def step(self, session: Session | None, event: Event, facts: Facts | None = None) -> Outcome:
-        """The whole conversation logic: pure, deterministic, no I/O."""
+        """The whole conversation logic: pure, deterministic, no I/O. Every reply, notes
+        included, can read the facts (is the desk open, when does it open)."""
         facts = facts or Facts()
+        outcome = self._step(session, event, facts)
+        shared = facts.variables()
+        return replace(outcome, replies=tuple(
+            replace(reply, variables={**shared, **reply.variables}) for reply in outcome.replies))
+
+    def _step(self, session: Session | None, event: Event, facts: Facts) -> Outcome:
         if session is None or not self._valid(session):
             session = self.new_session()
             if event.kind not in (EventKind.COMMAND, EventKind.DESK):
@@ -364,7 +372,8 @@ class Flows:
         )
         if turn.next_flow is not None:
             moved = self.enter(moved, *turn.next_flow)
-        replies = (*turn.notes, self.prompt_reply(moved, facts, pressed and not turn.notes))
+        replaces = pressed and not turn.notes and not flow.prompts[session.state].keep
+        replies = (*turn.notes, self.prompt_reply(moved, facts, replaces))
         return Outcome(moved, replies, tuple(turn.effects))
 
 

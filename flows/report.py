@@ -111,6 +111,7 @@ def send_report(event: EventData) -> None:
                                             "category": answers["category"]}))
     turn.data.clear()
     turn.data["pending_code"] = code  # only until the follow-up question is answered
+    turn.data["triage"] = level  # what the next texts say depends on how urgent it is
 
 
 def cancel_report(event: EventData) -> None:
@@ -126,7 +127,15 @@ def follow_up(event: EventData) -> None:
 
 
 def decline_follow_up(event: EventData) -> None:
-    turn_of(event).data.clear()  # no link to the person is kept at all
+    """No link to the person is kept at all; only how urgent it was, for the last words."""
+    turn = turn_of(event)
+    level = turn.data.get("triage")
+    turn.data.clear()
+    turn.data["triage"] = level
+
+
+def forget_answers(event: EventData) -> None:
+    turn_of(event).data.clear()
 
 
 # --- prompts -------------------------------------------------------------------------------
@@ -232,7 +241,7 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "follow_up_answered", "source": State.ASKING_FOLLOW_UP,
      "dest": State.FOLLOW_UP_DECLINED, "after": decline_follow_up},
     {"trigger": "menu_asked", "source": State.FOLLOW_UP_DECLINED, "dest": None,
-     "after": _TO_MENU},
+     "after": [forget_answers, _TO_MENU]},
     # Leaving, from any step: cancel stores nothing; hiding also clears the screen.
     {"trigger": "report_cancelled", "source": _ALL, "dest": None,
      "after": [cancel_report, _TO_MENU]},

@@ -8,7 +8,17 @@ from typing import Any, Final
 from transitions import EventData
 
 from flows.consultant import enter_consultant
-from flows.engine import AUDIENCES, YOUNG, Choice, Effect, Flow, Prompt, enter_flow, turn_of
+from flows.engine import (
+    AUDIENCES,
+    YOUNG,
+    Choice,
+    Effect,
+    Flow,
+    Prompt,
+    Reply,
+    enter_flow,
+    turn_of,
+)
 
 PARENT: Final = frozenset({"parent"})
 PROFESSIONAL: Final = frozenset({"professional"})
@@ -32,6 +42,16 @@ def look_up_code(event: EventData) -> None:
     turn.effects.append(Effect("lookup_case", {"code": turn.event.value}))
 
 
+def show(note: str) -> Any:
+    """An action that says one note (help lines, privacy) and then shows the menu again."""
+
+    def action(event: EventData) -> None:
+        turn_of(event).notes.append(Reply(note))
+
+    action.__name__ = f"show_{note.replace('/', '_')}"
+    return action
+
+
 MENU: Final = (
     Choice("report", "report_chosen", YOUNG),
     Choice("follow", "follow_chosen", YOUNG),
@@ -39,6 +59,8 @@ MENU: Final = (
     Choice("parents", "parents_chosen", PARENT),
     Choice("action_card", "action_card_chosen", PROFESSIONAL),
     Choice("consultant", "consultant_chosen"),
+    Choice("help", "help_asked", label="help_lines"),
+    Choice("privacy", "privacy_asked", label="privacy"),
     Choice("change_audience", "audience_change_asked"),
 )
 
@@ -83,6 +105,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
      "dest": State.CHOOSING_AUDIENCE},
     {"trigger": "consultant_chosen", "source": State.AT_MENU, "dest": None,
      "after": enter_consultant},
+    {"trigger": "help_asked", "source": State.AT_MENU, "dest": None,
+     "after": show("general/help")},
+    {"trigger": "privacy_asked", "source": State.AT_MENU, "dest": None,
+     "after": show("general/privacy")},
 ]
 
 FLOW: Final = Flow("start", State, State.CHOOSING_AUDIENCE, PROMPTS, TRANSITIONS)

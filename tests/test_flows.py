@@ -22,11 +22,11 @@ from flows.engine import (
 
 FLOWS = build_flows()
 MENU_FOR = {
-    "child": ["report", "follow", "images", "consultant", "change_audience"],
-    "teen": ["report", "follow", "images", "consultant", "change_audience"],
-    "youth": ["report", "follow", "images", "consultant", "change_audience"],
-    "parent": ["parents", "consultant", "change_audience"],
-    "professional": ["action_card", "consultant", "change_audience"],
+    "child": ["report", "follow", "images", "consultant", "help", "privacy", "change_audience"],
+    "teen": ["report", "follow", "images", "consultant", "help", "privacy", "change_audience"],
+    "youth": ["report", "follow", "images", "consultant", "help", "privacy", "change_audience"],
+    "parent": ["parents", "consultant", "help", "privacy", "change_audience"],
+    "professional": ["action_card", "consultant", "help", "privacy", "change_audience"],
 }
 
 
@@ -70,7 +70,7 @@ ENTRY_FLOWS = {"report": ("report", "choosing_category"),
 
 @pytest.mark.parametrize(("audience", "entry"),
                          [(a, e) for a, entries in MENU_FOR.items() for e in entries
-                          if e != "change_audience"])
+                          if e not in ("change_audience", "help", "privacy")])
 def test_every_menu_entry_opens_its_flow_and_leads_back(audience: str, entry: str) -> None:
     outcome = press(at_menu(audience), entry)
     assert (outcome.session.flow, outcome.session.state) == ENTRY_FLOWS[entry]
@@ -164,3 +164,15 @@ def test_steps_are_pure() -> None:
     first, second = FLOWS.step(session, event), FLOWS.step(session, event)
     assert first == second
     assert session == at_menu("teen")  # the input is untouched
+
+
+@pytest.mark.parametrize(("choice", "note"), [("help", "general/help"),
+                                              ("privacy", "general/privacy")])
+def test_help_lines_and_privacy_are_one_tap_from_every_menu(choice: str, note: str) -> None:
+    """Nobody has to know a slash command to find the 24-hour lines or what is stored."""
+    for audience in MENU_FOR:
+        menu = press(FLOWS.new_session(), audience)
+        shown = press(menu.session, choice)
+        assert [r.template for r in shown.replies] == [note, "start/at_menu"]
+        assert shown.session.state == "at_menu"
+        assert not shown.replies[0].replaces_pressed
