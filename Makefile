@@ -49,8 +49,37 @@ lint: $(VENV)/.test
 booklet: $(VENV)/.run $(DOT)
 	$(BIN)/sspbot content booklet
 
-bench: $(VENV)/.test
+## Benchmarks: load and crash against the sandbox, then this bot side by side with stock
+## python-telegram-bot and stock aiogram against one lean fake Bot API (BENCH_ARGS passes flags,
+## e.g. BENCH_ARGS="--rounds 1 --paced-seconds 5"). aiogram lives in a venv of its own.
+PEERS_VENV ?= benchmarks/.venv-peers
+BENCH_ARGS ?=
+SIDE_BY_SIDE = $(BIN)/python -m benchmarks.side_by_side --peers-python $(PEERS_VENV)/bin/python
+
+.PHONY: bench-side bench-quick bench-profile
+
+$(PEERS_VENV)/.installed: benchmarks/peers/requirements.txt
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet -r benchmarks/peers/requirements.txt
+	touch $@
+
+$(PEERS_VENV)/.profile: benchmarks/peers/profile-requirements.txt $(PEERS_VENV)/.installed
+	$(PEERS_VENV)/bin/python -m pip install --quiet -r benchmarks/peers/profile-requirements.txt
+	touch $@
+
+bench: $(VENV)/.test $(PEERS_VENV)/.installed
 	$(BIN)/python -m benchmarks.load
+	$(SIDE_BY_SIDE) $(BENCH_ARGS)
+
+## Only the side-by-side; bench-quick: one short round; bench-profile: py-spy on this bot.
+bench-side: $(VENV)/.test $(PEERS_VENV)/.installed
+	$(SIDE_BY_SIDE) $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.test $(PEERS_VENV)/.installed
+	$(SIDE_BY_SIDE) --rounds 1 --paced-seconds 5 --deployed-rounds 0 $(BENCH_ARGS)
+
+bench-profile: $(VENV)/.test $(PEERS_VENV)/.profile
+	$(SIDE_BY_SIDE) --rounds 1 --paced-seconds 5 --deployed-rounds 0 --profile $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) data
