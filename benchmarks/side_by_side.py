@@ -540,7 +540,7 @@ def report(runs: list[Run], args: argparse.Namespace, out: TextIO) -> dict[str, 
     }
     header = ("figure", "stock PTB", "stock aiogram", "this bot*", "this bot / PTB",
               "this bot / aiogram")
-    rows = [header]
+    rows: list[tuple[str, ...]] = [header]
     for name, label, unit, _, higher in FIGURES:
         rows.append((
             f"{label} ({'higher' if higher else 'lower'} is better)",
@@ -657,14 +657,13 @@ async def side_by_side(args: argparse.Namespace, with_aiogram: bool) -> None:
                     print_run(run, bots[key].title)
                     runs.append(run)
             if args.profile:  # one more run of this bot, py-spy attached; not in the medians
-                profiled = replace(bots["bot"], key="bot_profiled", title="this bot, profiled")
-                run = await run_one(fake, profiled, 1, args, Path(tmp), True)
-                print_run(run, profiled.title)
+                watched = replace(bots["bot"], key="bot_profiled", title="this bot, profiled")
+                run = await run_one(fake, watched, 1, args, Path(tmp), True)
+                print_run(run, watched.title)
                 runs.append(run)
             summary = report(runs, args, sys.stdout)
-            profiled = next((r.profile for r in runs if r.profile is not None), None)
             if args.profile:
-                print_profile(profiled or {}, sys.stdout)
+                print_profile(run.profile or {}, sys.stdout)
         finally:
             await fake.stop()
     write_results(runs, summary, args)

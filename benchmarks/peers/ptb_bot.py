@@ -48,10 +48,11 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert query is not None
     # CallbackQueries need to be answered, even if no notification to the user is needed.
     await query.answer()
-    if query.data in SCREENS:
-        await query.edit_message_text(text(query.data), parse_mode=ParseMode.HTML,
+    screen = query.data or ""
+    if screen in SCREENS:
+        await query.edit_message_text(text(screen), parse_mode=ParseMode.HTML,
                                       link_preview_options=NO_PREVIEW,
-                                      reply_markup=keyboard(query.data))
+                                      reply_markup=keyboard(screen))
 
 
 def main() -> None:
