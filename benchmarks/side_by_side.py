@@ -586,6 +586,10 @@ def report(runs: list[Run], args: argparse.Namespace, out: TextIO) -> dict[str, 
             same = all(texts == reference for texts in mine)
             said = "the same texts and buttons as" if same else "NOT the same texts or buttons as"
             print(f"  {titles[key]} said {said} this bot on the path", file=out)
+            if not same:
+                print("    (content/ changed since benchmarks/peers/texts.json was captured: "
+                      "`python -m benchmarks.side_by_side --capture-texts` refreshes it)",
+                      file=out)
     for run in runs:
         if run.failure:
             print(f"  ! {titles[run.bot]}, round {run.round}: {run.failure.splitlines()[0]}"
