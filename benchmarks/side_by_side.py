@@ -60,8 +60,9 @@ TEXTS: Final = PEERS / "texts.json"
 RESULTS: Final = BENCH / "results" / "side_by_side.json"
 LOGS: Final = BENCH / "results" / "logs"  # each run's bot log, kept for a look afterwards
 PEERS_PYTHON: Final = BENCH / ".venv-peers" / "bin" / "python"
-PATH_LABELS: Final = ("Jeg er 13–15 år", "Billeder og samtykke", "Tilbage til menuen")
-ACTIONS_PER_USER: Final = 1 + len(PATH_LABELS)
+# The buttons pressed after /start, as issue 13 names them. texts.json keeps the path it was
+# captured with; when content/ renames a button, capture again with --path (see main()).
+ISSUE_PATH: Final = ("Jeg er 13–15 år", "Billeder og samtykke", "Tilbage til menuen")
 FAST_SEND_RATE: Final = "100000"
 POLL_TIMEOUT: Final = "10"  # the stock libraries' default long-poll timeout, for all three
 STARTUP_USER: Final = 4_000_000
@@ -178,14 +179,14 @@ async def answered(action: Action, patience: float) -> bool:
     return True
 
 
-async def walk(fake: FakeTelegram, user: int, actions: list[Action], patience: float,
-               think: Callable[[], float] | None = None) -> bool:
+async def walk(fake: FakeTelegram, user: int, labels: Sequence[str], actions: list[Action],
+               patience: float, think: Callable[[], float] | None = None) -> bool:
     """One user's path: /start and three presses, each after the previous answer."""
     action = fake.send_text(user, "/start")
     actions.append(action)
     if not await answered(action, patience):
         return False
-    for label in PATH_LABELS:
+    for label in labels:
         if think is not None:
             await asyncio.sleep(think())
         try:
@@ -235,11 +236,11 @@ class Measure:
         return scenario
 
 
-async def burst(fake: FakeTelegram, pid: int, users: int, patience: float,
-                settle: float) -> Scenario:
+async def burst(fake: FakeTelegram, pid: int, labels: Sequence[str], users: int,
+                patience: float, settle: float) -> Scenario:
     actions: list[Action] = []
     measure = Measure(pid)
-    results = await asyncio.gather(*(walk(fake, BURST_USERS + i, actions, patience)
+    results = await asyncio.gather(*(walk(fake, BURST_USERS + i, labels, actions, patience)
                                      for i in range(users)))
     measure.stop_clock()
     await asyncio.sleep(settle)  # CPU the bot spends right after its last answer counts too
@@ -248,8 +249,9 @@ async def burst(fake: FakeTelegram, pid: int, users: int, patience: float,
     return scenario
 
 
-async def paced(fake: FakeTelegram, pid: int, rate: float, seconds: float, think: float,
-                patience: float, settle: float, seed: int) -> Scenario:
+async def paced(fake: FakeTelegram, pid: int, labels: Sequence[str], rate: float,
+                seconds: float, think: float, patience: float, settle: float,
+                seed: int) -> Scenario:
     rng = random.Random(seed)
     actions: list[Action] = []
     users = max(1, round(rate * seconds))
@@ -259,7 +261,7 @@ async def paced(fake: FakeTelegram, pid: int, rate: float, seconds: float, think
     for index in range(users):
         await asyncio.sleep(max(0.0, start + index / rate - time.perf_counter()))
         walks.append(asyncio.create_task(walk(
-            fake, PACED_USERS + index, actions, patience,
+            fake, PACED_USERS + index, labels, actions, patience,
             think=lambda: rng.uniform(0.67 * think, 1.33 * think))))
     results = await asyncio.gather(*walks)
     measure.stop_clock()
@@ -306,7 +308,9 @@ class Process:
 
     def check_alive(self) -> None:
         if self.popen.poll() is not None:
-            raise BotDied(f"the bot exited with {self.popen.returncode}:\n{self.tail()}")
+            tail = self.tail()
+            last = tail.splitlines()[-1] if tail else ""
+            raise BotDied(f"the bot exited with {self.popen.returncode}: {last}\n{tail}")
 
     def tail(self, lines: int = 30) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -348,13 +352,13 @@ def screen_of(message: dict[str, Any]) -> dict[str, Any]:
 
 
 async def startup_and_path(fake: FakeTelegram, process: Process, spawned: float,
-                           run: Run, patience: float) -> None:
+                           labels: Sequence[str], run: Run, patience: float) -> None:
     """Start-up time, then the startup user walks the path; keep what the bot said."""
     first = fake.send_text(STARTUP_USER, "/start")
     await until_answered(first, process, patience)
     run.startup_s = (first.answered or 0.0) - spawned
     run.path_texts.append(screen_of(first.future.result()))
-    for label in PATH_LABELS:
+    for label in labels:
         action = fake.press(STARTUP_USER, label)
         await until_answered(action, process, patience)
         run.path_texts.append(screen_of(action.future.result()))
@@ -370,25 +374,30 @@ async def run_one(fake: FakeTelegram, contender: Contender, round_no: int, args:
     process = Process(contender, fake.url, workdir)
     profiler: Profiler | None = None
     try:
-        await startup_and_path(fake, process, spawned, run, args.timeout)
+        await startup_and_path(fake, process, spawned, args.path, run, args.timeout)
         await asyncio.sleep(args.settle)
         if profile:
             LOGS.mkdir(parents=True, exist_ok=True)
             profiler = Profiler(process.pid, LOGS / f"{contender.key}-{round_no}.profile.txt",
                                 Path(args.peers_python))
             await asyncio.sleep(0.5)  # attached before the first action
-        run.burst = await burst(fake, process.pid, args.users, args.timeout, args.settle)
+        run.burst = await burst(fake, process.pid, args.path, args.users, args.timeout,
+                                args.settle)
         if profiler is not None:
             run.profile = profiler.finish()
             profiler = None
         process.check_alive()
-        run.paced = await paced(fake, process.pid, args.paced_rate, args.paced_seconds,
-                                args.think, args.timeout, args.settle, seed=round_no)
+        run.paced = await paced(fake, process.pid, args.path, args.paced_rate,
+                                args.paced_seconds, args.think, args.timeout, args.settle,
+                                seed=round_no)
         process.check_alive()
         memory = memory_mb(process.pid)
         run.rss_mb, run.peak_rss_mb = memory.get("VmRSS"), memory.get("VmHWM")
-    except (BotDied, LookupError) as error:
+    except BotDied as error:
         run.failure = str(error)
+    except LookupError as error:  # the bot showed no such button: content/ renamed it?
+        run.failure = (f"{error}; if content/ renamed it, give the path with --path and "
+                       "refresh the peers' texts with --capture-texts")
     finally:
         if profiler is not None:
             profiler.finish()
@@ -553,7 +562,7 @@ def report(runs: list[Run], args: argparse.Namespace, out: TextIO) -> dict[str, 
     rounds = max((r.round for r in runs), default=0)
     print(f"\nside by side: {args.users} users at once (burst), then {args.paced_rate:g} new users"
           f" per second for {args.paced_seconds:g} s (paced, ~{args.think:g} s think time);\n"
-          f"path /start → {' → '.join(PATH_LABELS)}; medians over {rounds} round(s), each bot a"
+          f"path /start → {' → '.join(args.path)}; medians over {rounds} round(s), each bot a"
           " fresh process with fresh data, against one lean fake Bot API", file=out)
     for index, row in enumerate(rows):
         print("  " + "  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
@@ -681,7 +690,7 @@ def write_results(runs: list[Run], summary: dict[str, Any], args: argparse.Names
         "environment": {"python": platform.python_version(), "cpus": os.cpu_count(),
                         "machine": platform.machine(), "load_average": os.getloadavg(),
                         "versions": versions(Path(args.peers_python))},
-        "path": ["/start", *PATH_LABELS],
+        "path": ["/start", *args.path],
         **summary,
         "runs": [asdict(run) for run in runs],
     }
@@ -711,7 +720,8 @@ async def capture_texts(args: argparse.Namespace) -> None:
         process = Process(contenders(Path(args.peers_python))["bot"], fake.url, Path(tmp))
         run = Run("bot", 0)
         try:
-            await startup_and_path(fake, process, time.perf_counter(), run, args.timeout)
+            await startup_and_path(fake, process, time.perf_counter(), args.path, run,
+                                   args.timeout)
         finally:
             await process.stop()
             await fake.stop()
@@ -719,13 +729,14 @@ async def capture_texts(args: argparse.Namespace) -> None:
     screens: dict[str, dict[str, Any]] = {}
     for index, shown in enumerate(run.path_texts):
         same = next((name for name in names if screens[name]["_shown"] == shown), None)
-        names.append(same or ("start", "menu", "images", "menu_again")[index])
+        named = ("start", "menu", "images", "menu_again")
+        names.append(same or (named[index] if index < len(named) else f"screen_{index}"))
         if same is None:
             screens[names[-1]] = {"_shown": shown}
     for index, name in enumerate(names):
         shown = screens[name]["_shown"]
         target = names[index + 1] if index + 1 < len(names) else None
-        label = PATH_LABELS[index] if index < len(PATH_LABELS) else None
+        label = args.path[index] if index < len(args.path) else None
         keyboard = screens[name].get("keyboard") or [
             [{"label": text, "goto": None} for text in row] for row in shown["buttons"]]
         for row in keyboard:
@@ -740,6 +751,7 @@ async def capture_texts(args: argparse.Namespace) -> None:
                  "`python -m benchmarks.side_by_side --capture-texts`; the stock peer bots "
                  "show them so that all three say the same. A button's goto names the screen "
                  "it leads to (null: off the path). Texts are HTML.",
+        "path": list(args.path),
         "first": names[0],
         "screens": screens,
     }, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -765,7 +777,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="py-spy on this bot during the first burst")
     parser.add_argument("--capture-texts", action="store_true",
                         help="write benchmarks/peers/texts.json from the real bot and stop")
+    parser.add_argument("--path", nargs="+", metavar="LABEL",
+                        help="the buttons pressed after /start (default: the path texts.json "
+                             "was captured with); capture again after changing it")
     args = parser.parse_args(argv)
+    if not args.path:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            args.path = json.loads(TEXTS.read_text(encoding="utf-8"))["path"]
+        args.path = list(args.path or ISSUE_PATH)
     if args.capture_texts:
         asyncio.run(capture_texts(args))
     else:
