@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -38,11 +39,24 @@ def main(argv: list[str] | None = None) -> int:
 def _run(settings: Settings) -> int:
     settings.require_token()
     settings.require_secret()
-    from bot.logs import setup_logging
-    from bot.telegram.app import run
+    from telegram.error import InvalidToken, NetworkError
 
+    from bot.logs import setup_logging
+    from bot.service import run
+
+    os.umask(0o077)  # whatever the service writes is its own
     setup_logging(settings.log_level)
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except InvalidToken:
+        print("sspbot: Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)",
+              file=sys.stderr)
+        return 2
+    except NetworkError as error:
+        print(f"sspbot: cannot reach Telegram at {settings.telegram_api_url} "
+              f"({type(error).__name__}); check TELEGRAM_API_URL and the network",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -65,7 +79,7 @@ def _content(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     from bot.core.content import Content
     from bot.review.booklet import write
-    from bot.telegram.app import content_globals
+    from bot.service import content_globals
     from flows import build_flows
 
     content = Content(root, content_globals(settings, settings.office()))

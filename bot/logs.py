@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import traceback
 from typing import Final
 
 # Libraries that log request URLs (with the bot token) or whole updates (ids, names, text).
@@ -33,3 +34,14 @@ def setup_logging(level: str) -> None:
     root.setLevel(level.upper())
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def describe(error: BaseException | None) -> str:
+    """An exception as its type and where it was raised, frame by frame. Never its message:
+    that may quote what a person sent (forged button data, a text that failed to parse)."""
+    if error is None:
+        return "unknown error"
+    frames = traceback.extract_tb(error.__traceback__)[-6:]
+    where = " <- ".join(f"{frame.filename.rsplit('/', 2)[-1]}:{frame.lineno} {frame.name}"
+                        for frame in reversed(frames))
+    return f"{type(error).__name__}" + (f" at {where}" if where else "")

@@ -48,6 +48,23 @@ class Settings(BaseSettings):
     require_approved: bool = Field(default=False, alias="SSPBOT_REQUIRE_APPROVED")
     send_rate: float = Field(default=30.0, alias="SSPBOT_SEND_RATE", gt=0)
     poll_timeout: int = Field(default=30, alias="SSPBOT_POLL_TIMEOUT", ge=0, le=50)
+    # A call Telegram keeps refusing is tried this often, for this long, then set aside.
+    send_attempts: int = Field(default=8, alias="SSPBOT_SEND_ATTEMPTS", ge=1)
+    send_give_up_seconds: float = Field(default=300.0, alias="SSPBOT_SEND_GIVE_UP_SECONDS", gt=0)
+    # Limits against floods, per person and hour.
+    reports_per_hour: int = Field(default=3, alias="SSPBOT_REPORTS_PER_HOUR", ge=1)
+    cases_per_hour: int = Field(default=3, alias="SSPBOT_CASES_PER_HOUR", ge=1)
+    # A closed case's topic (the report, every relayed message) is deleted after this many days.
+    topic_days: int = Field(default=30, alias="SSPBOT_TOPIC_DAYS", ge=1)
+    urgent_remind_minutes: int = Field(default=10, alias="SSPBOT_URGENT_REMIND_MINUTES", ge=1)
+    # The web chat and the health check, on one web server.
+    web: bool = Field(default=True, alias="SSPBOT_WEB")
+    web_host: str = Field(default="127.0.0.1", alias="SSPBOT_WEB_HOST")
+    web_port: int = Field(default=8081, alias="SSPBOT_WEB_PORT", ge=0, le=65535)
+    web_public_url: str = Field(default="", alias="SSPBOT_WEB_PUBLIC_URL")
+    web_exit_url: str = Field(default="https://www.google.dk/", alias="SSPBOT_WEB_EXIT_URL")
+    web_trust_proxy: bool = Field(default=False, alias="SSPBOT_WEB_TRUST_PROXY")
+    bot_username: str = Field(default="", alias="SSPBOT_BOT_USERNAME")
 
     @property
     def database_path(self) -> Path:

@@ -63,6 +63,8 @@ class Facts:
     queue_position: int | None = None  # the person's place among waiting cases
     open_case: str | None = None  # "waiting" or "claimed" while the person has a case
     fresh_code: str = ""  # a new random case code, drawn by the shell, used if a report is sent
+    cases_left: bool = True  # the person may open another case this hour (limits floods)
+    reports_left: bool = True  # the person may send another report this hour
 
     def variables(self) -> dict[str, Any]:
         return {"desk_open": self.desk_open, "desk_opens_at": self.desk_opens_at,

@@ -29,13 +29,22 @@ async def delete_webhook(world: World, params: Params) -> Any:
     return True
 
 
+def _scope(params: Params) -> str:
+    """Telegram's scopes, as one key: default, all_private_chats, chat:<id>, ..."""
+    scope = params.get("scope") or {"type": "default"}
+    return ":".join(str(part) for part in (scope.get("type"), scope.get("chat_id")) if part)
+
+
 async def set_my_commands(world: World, params: Params) -> Any:
-    world.commands = params["commands"]
+    scope = _scope(params)
+    world.scoped_commands[scope] = params["commands"]
+    if scope in ("default", "all_private_chats"):
+        world.commands = params["commands"]
     return True
 
 
 async def get_my_commands(world: World, params: Params) -> Any:
-    return world.commands
+    return world.scoped_commands.get(_scope(params), [])
 
 
 async def send_message(world: World, params: Params) -> Any:

@@ -281,7 +281,10 @@ class Sandbox:
         return _json(calls)
 
     async def commands(self, request: web.Request) -> web.Response:
-        return _json(self.world.commands)
+        """The commands a person's chat shows, or those of one scope (`?scope=chat:<id>`)."""
+        scope = request.query.get("scope")
+        return _json(self.world.commands if scope is None
+                     else self.world.scoped_commands.get(scope, []))
 
     async def callback_answer(self, request: web.Request) -> web.Response:
         return _json(self.world.callback_answers.get(request.match_info["query_id"]))

@@ -79,7 +79,8 @@ class World:
         self.blocked: set[int] = set()
         self.faults: list[Fault] = []
         self.calls: list[dict[str, Any]] = []
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # what a person's chat shows
+        self.scoped_commands: dict[str, list[dict[str, Any]]] = {}  # scope -> commands
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.poll_generation = 0
         self.bot: dict[str, Any] = {"id": BOT_ID, "is_bot": True, "first_name": "SSP Ballerup",

@@ -136,7 +136,8 @@ def test_no_template_is_an_orphan(path: Path) -> None:
     layer, name = path.relative_to(ROOT).parts[0], str(Path(*path.relative_to(ROOT).parts[1:]))
     assert layer == "common" or layer in {x for v in LAYERS.values() for x in v}
     name = name.removesuffix(".j2")
-    shared = {"general/buttons", "general/commands", "general/hours", "desk/labels"}
+    shared = {"general/buttons", "general/commands", "general/hours", "desk/labels",
+              "desk/commands", "web/page"}
     shown = FLOWS.templates() | set(DESK_TEMPLATES) | shared
     included = name.startswith(("canned/", "report/advice/"))  # sent by /svar, or included
     assert name in shown or included, f"{path.relative_to(ROOT)}: shown nowhere"

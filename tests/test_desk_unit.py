@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.core.content import Content
+from bot.core.conversation import Conversations
+from bot.core.delivery import Dispatch, Person, Route
 from bot.core.keys import Keys
 from bot.core.store import Store
 from bot.desk.desk import Desk, DeskSettings
+from bot.telegram.channel import StaffChannel, TelegramChannel
+from flows import build_flows
 from flows.engine import Effect
 from flows.hours import OfficeHours
 
-ROOT = Path(__file__).resolve().parent.parent / "content"
+ROOT = Path(os.environ.get("SSPBOT_CONTENT_DIR",
+                           Path(__file__).resolve().parent.parent / "content"))
 MONDAY_TEN = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
 GROUP = -100555
 
@@ -29,33 +35,71 @@ class Clock:
 def make_desk(tmp_path: Path, clock: Clock) -> Desk:
     store = Store(tmp_path / "bot.sqlite3", Keys(b"s" * 32))
     hours = OfficeHours.parse("mon-fri 09:00-15:00")
-    content = Content(ROOT, {"session_days": 30, "desk_hours": hours.blocks()})
+    content = Content(ROOT, {"session_days": 30, "desk_hours": hours.blocks(), "topic_days": 30,
+                             "report_text_days": 30, "description_limit": 1500})
+    dispatch = Dispatch(store, clock)
+    dispatch.register(TelegramChannel(store, clock))
+    dispatch.register(StaffChannel())
+    conversations = Conversations(build_flows(), content, store, dispatch, clock,
+                                  lambda: "K7M-Q2X-9TB")
     return Desk(store, content, DeskSettings(GROUP, {1: "Mette"}, hours,
                                              ZoneInfo("Europe/Copenhagen"),
-                                             timedelta(minutes=10)), clock)
+                                             timedelta(minutes=10)), clock, dispatch,
+                conversations)
+
+
+def person(name: str) -> Person:
+    return Person(name * 64, Route("telegram", "42"))
+
+
+def open_case(desk: Desk, who: Person, urgent: bool = False, audience: str = "teen") -> None:
+    with desk.store.transaction():
+        desk.dispatch.post(desk.apply(Effect("open_case", {"first_message": None,
+                                                           "urgent": urgent}), who, audience))
+
+
+def general_texts(desk: Desk) -> list[str]:
+    rows = desk.store.db.execute("SELECT id FROM outbox WHERE lane = 'staff'").fetchall()
+    return [desk.store.lane_rows("staff", row[0] - 1, 1)[0].payload["params"]["text"]
+            for row in rows]
 
 
 def test_an_unclaimed_case_is_reminded_once_inside_office_hours(tmp_path: Path) -> None:
     clock = Clock(MONDAY_TEN)
     desk = make_desk(tmp_path, clock)
-    with desk.store.transaction():
-        sends = desk.apply(Effect("open_case", {"first_message": None}), "k" * 64, 42, "teen")
-        desk.store.queue(sends, clock())
-    assert [send.method for _, send in sends] == ["createForumTopic", "sendMessage"]
+    open_case(desk, person("a"))
+    methods = [row.payload["method"] for row in desk.store.lane_rows("case:1")]
+    assert methods == ["createForumTopic", "sendMessage"]
     clock.now += timedelta(minutes=5)
     assert desk.remind() == 0
     clock.now += timedelta(minutes=6)
     assert desk.remind() == 1
-    reminder = desk.store.outbox_due(clock.now + timedelta(hours=1), 50)[-1].send
-    assert "Sag 1 har ventet i 11 minutter" in reminder.params["text"]
+    assert "Sag 1 har ventet i 11 minutter" in general_texts(desk)[-1]
+    clock.now += timedelta(hours=1)
     assert desk.remind() == 0  # only once
+
+
+def test_an_urgent_case_is_reminded_until_someone_takes_it(tmp_path: Path) -> None:
+    clock = Clock(MONDAY_TEN)
+    desk = make_desk(tmp_path, clock)
+    open_case(desk, person("u"), urgent=True)
+    reminders = 0
+    for _ in range(4):
+        clock.now += timedelta(minutes=11)
+        reminders += desk.remind()
+    assert reminders == 4
+    case = desk.cases.get(1)
+    assert case is not None
+    with desk.store.transaction():
+        desk.claim(case, 1, "Mette")
+    clock.now += timedelta(minutes=11)
+    assert desk.remind() == 0
 
 
 def test_no_reminders_outside_office_hours(tmp_path: Path) -> None:
     clock = Clock(MONDAY_TEN + timedelta(hours=10))  # 20:00
     desk = make_desk(tmp_path, clock)
-    with desk.store.transaction():
-        desk.apply(Effect("open_case", {"first_message": "hej"}), "k" * 64, 42, "child")
+    open_case(desk, person("k"), audience="child")
     clock.now += timedelta(hours=1)
     assert desk.remind() == 0
     facts = desk.facts("k" * 64)
@@ -65,14 +109,31 @@ def test_no_reminders_outside_office_hours(tmp_path: Path) -> None:
     assert facts.open_case == "waiting" and facts.queue_position == 1
 
 
-def test_queue_positions_count_waiting_cases(tmp_path: Path) -> None:
-    desk = make_desk(tmp_path, Clock(MONDAY_TEN))
-    with desk.store.transaction():
-        for person in ("a", "b", "c"):
-            desk.apply(Effect("open_case", {"first_message": None}), person * 64, 1, "teen")
-    assert [desk.facts(p * 64).queue_position for p in "abc"] == [1, 2, 3]
+def test_queue_positions_put_urgent_cases_first(tmp_path: Path) -> None:
+    clock = Clock(MONDAY_TEN)
+    desk = make_desk(tmp_path, clock)
+    for name, urgent in (("a", False), ("b", False), ("c", True)):
+        clock.now += timedelta(seconds=1)
+        open_case(desk, person(name), urgent=urgent)
+    assert [desk.facts(p * 64).queue_position for p in "cab"] == [1, 2, 3]
     assert desk.facts("d" * 64).queue_position == 4  # where a new case would land
     assert desk.facts("d" * 64).open_case is None
+
+
+def test_cases_per_hour_are_limited(tmp_path: Path) -> None:
+    clock = Clock(MONDAY_TEN)
+    desk = make_desk(tmp_path, clock)
+    who = person("f")
+    for _ in range(3):
+        assert desk.facts(who.key).cases_left
+        open_case(desk, who)
+        case = desk.cases.of_person(who.key)
+        assert case is not None
+        with desk.store.transaction():
+            desk.person_ended(case)
+    assert not desk.facts(who.key).cases_left
+    clock.now += timedelta(hours=1)
+    assert desk.facts(who.key).cases_left
 
 
 def test_office_hours_parse_and_next_opening() -> None:
@@ -89,15 +150,19 @@ def test_office_hours_parse_and_next_opening() -> None:
 def test_slet_leaves_nothing_keyed_by_the_person(tmp_path: Path) -> None:
     clock = Clock(MONDAY_TEN)
     desk = make_desk(tmp_path, clock)
-    person = "p" * 64
+    who = person("p")
+    open_case(desk, who)
+    channel = TelegramChannel(desk.store, clock)
     with desk.store.transaction():
-        desk.apply(Effect("open_case", {"first_message": "hej"}), person, 42, "teen")
-        desk.cases.remember_message(person, 7, clock())
-        desk.apply(Effect("lookup_case", {"code": "AAA-AAA-AAA"}), person, 42, "teen")
-        sends = desk.apply(Effect("forget"), person, 42, "teen")
-    assert [s.params["text"].startswith("Personen") for _, s in sends] == [True]
-    for table in ("visible_messages", "lookup_failures", "cases"):
+        channel.remember(who.key, 7)
+        desk.dispatch.post(desk.apply(Effect("lookup_case", {"code": "AAA-AAA-AAA"}), who,
+                                      "teen"))
+        desk.dispatch.post(desk.apply(Effect("forget"), who, "teen"))
+    topic = [row.payload["params"].get("text", "") for row in desk.store.lane_rows("case:1")]
+    assert topic[-1].startswith("Personen")
+    for table in ("visible_messages", "person_counts", "cases", "web_inputs"):
         rows = desk.store.db.execute(
-            f"SELECT count(*) FROM {table} WHERE person_key = ?", [person]).fetchone()[0]
+            f"SELECT count(*) FROM {table} WHERE person_key = ?", [who.key]).fetchone()[0]
         assert rows == 0, table
+    assert desk.store.lane_rows(who.key) == []  # nothing still queued for them
     assert desk.cases.get(1).route is None  # type: ignore[union-attr]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.keys import Keys
-from bot.core.store import MIGRATIONS, Send, Store, hour_of
+from bot.core.migrations import MIGRATIONS
+from bot.core.store import Row, Store, hour_of
 from flows.engine import Session
 
 NOW = datetime(2026, 11, 24, 21, 47, 13, tzinfo=UTC)
@@ -20,8 +21,12 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "bot.sqlite3", Keys(b"k" * 32))
 
 
+def send(lane: str, **params: object) -> Row:
+    return Row(lane, "telegram", {"method": "sendMessage", "params": params})
+
+
 def commit_turn(store: Store, update_id: int, key: str, session: Session | None,
-                sends: list[tuple[str, Send]], now: datetime) -> None:
+                sends: list[Row], now: datetime) -> None:
     """What the seam does for one update: one transaction for all of it."""
     with store.transaction():
         store.save_session(key, session, now)
@@ -33,11 +38,11 @@ def test_a_turn_is_stored_whole(store: Store) -> None:
     key = store.keys.chat_key(CHAT_ID)
     store.inbox_add([(7, b'{"update_id": 7}')])
     session = Session("start", "at_menu", "teen", 3, {"entry": "images"})
-    commit_turn(store, 7, key, session, [(key, Send("sendMessage", {"chat_id": CHAT_ID}))], NOW)
+    commit_turn(store, 7, key, session, [send(key, chat_id=CHAT_ID)], NOW)
     assert store.load_session(key) == session
     assert store.inbox_is_done(7) and store.inbox_pending() == []
-    (queued,) = store.outbox_due(NOW, 10)
-    assert queued.send == Send("sendMessage", {"chat_id": CHAT_ID})
+    (queued,) = store.lane_heads("telegram", NOW, 10)
+    assert queued.payload == {"method": "sendMessage", "params": {"chat_id": CHAT_ID}}
 
 
 def test_a_failed_turn_leaves_nothing_behind(store: Store) -> None:
@@ -45,9 +50,9 @@ def test_a_failed_turn_leaves_nothing_behind(store: Store) -> None:
     store.inbox_add([(7, b"{}")])
     with pytest.raises(TypeError):
         commit_turn(store, 7, key, Session("start", "at_menu", data={"x": object()}),
-                    [(key, Send("sendMessage", {}))], NOW)
+                    [send(key)], NOW)
     assert store.load_session(key) is None
-    assert store.outbox_due(NOW, 10) == []
+    assert store.lane_heads("telegram", NOW, 10) == []
     assert store.inbox_pending() == [(7, b"{}")]
 
 
@@ -55,23 +60,54 @@ def test_an_update_stored_twice_is_kept_once(store: Store) -> None:
     store.inbox_add([(1, b"a"), (2, b"b")])
     store.inbox_add([(2, b"b"), (3, b"c")])
     assert store.inbox_pending() == [(1, b"a"), (2, b"b"), (3, b"c")]
-    assert store.next_offset() == 4
     store.inbox_finish(2)
     assert [uid for uid, _ in store.inbox_pending()] == [1, 3]
 
 
-def test_the_outbox_keeps_each_chats_order_and_waits_for_retries(store: Store) -> None:
+def test_a_handled_update_is_remembered_until_telegram_confirms_it(store: Store) -> None:
+    """Redelivery after a crash is recognised by id; once confirmed, nothing stays."""
+    store.inbox_add([(5, b"a"), (6, b"b")])
+    store.inbox_finish(5)
+    assert store.inbox_is_done(5)
+    assert store.inbox_confirmed([5, 6]) == {6}  # 6 is still being handled
+    assert not store.inbox_is_done(5) and store.inbox_pending() == [(6, b"b")]
+    store.inbox_finish(6)
+    store.inbox_forget(6)
+    assert store.db.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
+
+
+def test_lower_update_ids_after_a_restart_are_not_ignored(store: Store) -> None:
+    """Telegram may start counting anew: an id lower than any seen is an update like any."""
+    store.inbox_add([(900, b"old")])
+    store.inbox_finish(900)
+    store.inbox_add([(1, b"new")])
+    assert store.inbox_pending() == [(1, b"new")]
+
+
+def test_the_outbox_keeps_each_lanes_order_and_waits_for_retries(store: Store) -> None:
     with store.transaction():
-        store.queue([("a", Send("sendMessage", {"n": 1})), ("b", Send("sendMessage", {"n": 2})),
-                     ("a", Send("sendMessage", {"n": 3}))], NOW)
-    first = store.outbox_due(NOW, 10)
-    assert [q.send.params["n"] for q in first] == [1, 2]  # one per lane, oldest first
-    store.outbox_retry(first[0], NOW + timedelta(seconds=30))
-    store.outbox_done(first[1].id)
-    assert store.outbox_due(NOW, 10) == []  # lane a waits behind its retried head
-    later = store.outbox_due(NOW + timedelta(seconds=31), 10)
-    assert [(q.send.params["n"], q.attempts) for q in later] == [(1, 1)]
-    assert store.outbox_next_due() == (NOW + timedelta(seconds=30)).timestamp()
+        store.queue([send("a", n=1), send("b", n=2), send("a", n=3)], NOW)
+    first = store.lane_heads("telegram", NOW, 10)
+    assert [q.payload["params"]["n"] for q in first] == [1, 2]  # one per lane, oldest first
+    store.retry_send(first[0], NOW + timedelta(seconds=30))
+    with store.transaction():
+        store.remove_sends([first[1].id])
+    assert store.lane_heads("telegram", NOW, 10) == []  # lane a waits behind its retried head
+    later = store.lane_heads("telegram", NOW + timedelta(seconds=31), 10)
+    assert [(q.payload["params"]["n"], q.attempts) for q in later] == [(1, 1)]
+    assert store.next_due("telegram") == (NOW + timedelta(seconds=30)).timestamp()
+    assert store.lane_heads("telegram", NOW + timedelta(seconds=31), 10, busy=["a"]) == []
+
+
+def test_a_dead_letter_keeps_what_failed_never_what_it_said(store: Store) -> None:
+    with store.transaction():
+        store.queue([send("case:3", text="Hemmelig tekst")], NOW)
+    (queued,) = store.lane_heads("telegram", NOW, 10)
+    with store.transaction():
+        store.dead_letter(queued, "sendMessage", "Bad Request: chat not found", NOW)
+    assert store.outbox_size() == 0
+    assert store.db.execute("SELECT lane_kind, method, error FROM dead_letters").fetchall() == [
+        ("case", "sendMessage", "Bad Request: chat not found")]
 
 
 def test_retention_forgets_idle_sessions(store: Store) -> None:
@@ -103,8 +139,7 @@ def test_no_chat_id_in_the_file(tmp_path: Path) -> None:
     raw = f'{{"message": {{"chat": {{"id": {CHAT_ID}, "first_name": "Freja"}}}}}}'.encode()
     store.inbox_add([(9, raw)])
     commit_turn(store, 9, key, Session("start", "at_menu"),
-                      [(key, Send("sendMessage", {"chat_id": CHAT_ID, "text": "Hej Freja"}))],
-                      NOW)
+                [send(key, chat_id=CHAT_ID, text="Hej Freja")], NOW)
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir())
     assert str(CHAT_ID).encode() not in files and b"Freja" not in files
 
@@ -116,13 +151,64 @@ def test_retention_deletes_free_text_but_keeps_the_counts(store: Store) -> None:
     with store.transaction():
         case, _ = cases.open_report("teen", "bullying", "green",
                                     {"category": "bullying", "description": "Mit navn er X"},
-                                    "h" * 64, NOW)
-        cases.update(case.id, reply="Vi har talt med skolen.")
+                                    "h" * 64, "telegram", NOW)
+        cases.set_reply(case.id, "Vi har talt med skolen.")
         cases.close(case.id, "advice_given", NOW)
     store.prune(NOW + timedelta(days=29), session_days=30, report_text_days=30)
-    assert b"Mit navn er X" in store.db.execute("SELECT answers FROM cases").fetchone()[0].encode()
+    kept = cases.get(case.id)
+    assert kept is not None and cases.answers(kept)["description"] == "Mit navn er X"
+    assert cases.reply(kept) == "Vi har talt med skolen."
     store.prune(NOW + timedelta(days=31), session_days=30, report_text_days=30)
-    answers, reply, category, outcome = store.db.execute(
-        "SELECT answers, reply, subject, outcome FROM cases").fetchone()
-    assert answers == '{"category":"bullying"}' and reply is None
-    assert (category, outcome) == ("bullying", "advice_given")
+    gone = cases.get(case.id)
+    assert gone is not None and cases.answers(gone) == {} and cases.reply(gone) is None
+    assert (gone.subject, gone.outcome) == ("bullying", "advice_given")
+
+
+def test_free_text_is_sealed_at_rest_and_deleted_even_if_never_closed(tmp_path: Path) -> None:
+    from bot.desk.cases import Cases
+
+    path = tmp_path / "bot.sqlite3"
+    store = Store(path, Keys(b"k" * 32))
+    cases = Cases(store)
+    with store.transaction():
+        case, _ = cases.open_report("teen", "bullying", "green",
+                                    {"category": "bullying", "description": "Klassens Ole"},
+                                    "h" * 64, "web", NOW)
+        cases.set_reply(case.id, "Tal med din lærer")
+    raw = path.read_bytes() + path.with_name(path.name + "-wal").read_bytes()
+    assert b"Klassens Ole" not in raw and b"Tal med din l" not in raw
+    store.prune(NOW + timedelta(days=31), session_days=30, report_text_days=30)
+    left = cases.get(case.id)
+    assert left is not None and left.answers_sealed is None and left.reply_sealed is None
+
+
+def test_sealed_values_carry_no_time() -> None:
+    """Fernet tokens carry the second they were made; the store's seals must not."""
+    keys = Keys(b"k" * 32)
+    first, second = keys.seal(b"same"), keys.seal(b"same")
+    assert first != second and keys.open(first) == keys.open(second) == b"same"
+    assert not first.startswith(b"gAAAA")  # Fernet's version byte and time stamp
+
+
+def test_files_are_the_services_alone(tmp_path: Path) -> None:
+    path = tmp_path / "data" / "bot.sqlite3"
+    store = Store(path, Keys(b"k" * 32))
+    store.inbox_add([(1, b"{}")])
+    for file in (path, path.with_name(path.name + "-wal")):
+        assert file.stat().st_mode & 0o777 == 0o600, file
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_deleted_rows_leave_no_bytes_after_a_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    store = Store(path, Keys(b"k" * 32))
+    with store.transaction():
+        store.queue([send("p" * 64, text="Kanarie-123")], NOW)
+    store.checkpoint()
+    with store.transaction():
+        store.drop_lane("p" * 64)
+    store.checkpoint()
+    raw = path.read_bytes()
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert b"Kanarie" not in raw  # sealed anyway; and the row's bytes are overwritten

@@ -140,9 +140,9 @@ class Content:
         )
         return Rendered(reply.template, _tidy(str(module)), buttons, reply.step)
 
-    def command_descriptions(self) -> dict[str, str]:
-        """Descriptions for Telegram's command menu, from content like every other word."""
-        module = self.template(COMMAND_DESCRIPTIONS.removesuffix(TEMPLATE_SUFFIX), None)
+    def command_descriptions(self, template: str = COMMAND_DESCRIPTIONS) -> dict[str, str]:
+        """Descriptions for Telegram's command menus, from content like every other word."""
+        module = self.template(template.removesuffix(TEMPLATE_SUFFIX), None)
         exported = module.make_module()
         return {name: _tidy(str(getattr(exported, name))) for name in exported.__dict__
                 if not name.startswith("_")}

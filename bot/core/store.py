@@ -1,23 +1,32 @@
-"""The SQLite store: sessions, the durable inbox of updates and the outbox of sends."""
+"""The SQLite store: sessions, the durable inbox of updates, the outbox of deliveries."""
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
 import sqlite_utils
 
+from bot.core import migrations
 from bot.core.keys import Keys
 from flows.engine import Session
 
-# Keep this many finished inbox rows so that a redelivered update is still recognised.
-INBOX_KEEP: Final = 5000
+log = logging.getLogger(__name__)
+
+FILE_MODE: Final = 0o600  # the database, its WAL and its shared memory: the service's alone
+DIR_MODE: Final = 0o700
+# How long a handled update's id is remembered, so that Telegram's redelivery after a crash is
+# recognised. Telegram keeps an unconfirmed update for 24 hours; confirmed ones are forgotten at
+# once (see Store.inbox_confirmed).
+INBOX_REMEMBER: Final = timedelta(hours=25)
 
 
 def hour_of(now: datetime) -> str:
@@ -25,131 +34,104 @@ def hour_of(now: datetime) -> str:
     return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0).isoformat()
 
 
-def _v1(db: sqlite_utils.Database) -> None:
-    db.table("sessions").create(  # data: the answers so far, sealed (they may be free text)
-        {"key": str, "flow": str, "state": str, "audience": str, "step": int, "data": bytes,
-         "touched_hour": str},
-        pk="key", not_null={"flow", "state", "step", "data", "touched_hour"}, if_not_exists=True,
-    )
-    db.table("inbox").create(
-        {"update_id": int, "payload": bytes, "done": int},
-        pk="update_id", not_null={"done"}, defaults={"done": 0}, if_not_exists=True,
-    )
-    db.table("outbox").create(
-        {"id": int, "lane": str, "payload": bytes, "attempts": int, "due": float},
-        pk="id", not_null={"lane", "payload", "attempts", "due"}, defaults={"attempts": 0},
-        if_not_exists=True,
-    )
-    db.table("outbox").create_index(["lane", "id"], if_not_exists=True)
-    db.table("inbox").create_index(["done", "update_id"], if_not_exists=True)
+def minute_of(now: datetime) -> float:
+    """A time rounded down to the minute, for what needs more than the hour (waiting times)."""
+    return float(int(now.timestamp()) // 60 * 60)
 
 
-def _v2(db: sqlite_utils.Database) -> None:
-    # A case on the consultants' desk. person_key and route (the encrypted chat id) link it to
-    # the person and exist only while the case is open.
-    db.table("cases").create(
-        {"id": int, "state": str, "audience": str, "subject": str, "urgent": int,
-         "person_key": str, "route": bytes, "thread_id": int, "summary_message_id": int,
-         "consultant": str, "consultant_id": int, "opened_at": float, "reminded": int,
-         "blocked_notified": int, "outcome": str, "closed_hour": str},
-        pk="id", not_null={"state", "audience", "subject", "urgent", "opened_at"},
-        defaults={"urgent": 0, "reminded": 0, "blocked_notified": 0}, if_not_exists=True,
-    )
-    db.table("cases").create_index(["person_key"], if_not_exists=True)
-    db.table("cases").create_index(["thread_id"], if_not_exists=True)
-    db.table("cases").create_index(["state", "opened_at"], if_not_exists=True)
-    # "Hjalp det at skrive med os?": the answer, the audience and the week; nothing else.
-    db.table("feedback").create(
-        {"id": int, "answer": str, "audience": str, "week": str},
-        pk="id", not_null={"answer", "week"}, if_not_exists=True,
-    )
-
-
-def _v3(db: sqlite_utils.Database) -> None:
-    # Reports are cases too. code_hash is the keyed hash of the code the author holds; answers
-    # holds what they chose and wrote (free text deleted after the retention period); reply is
-    # what a consultant left for the author to read with the code.
-    cases = db.table("cases")
-    for column, kind in (("is_report", int), ("code_hash", str), ("triage", str),
-                         ("answers", str), ("reply", str)):
-        if column not in cases.columns_dict:
-            cases.add_column(column, kind)
-    cases.create_index(["code_hash"], unique=True, if_not_exists=True)
-    # Failed code lookups per person and hour, to stop guessing.
-    db.table("lookup_failures").create(
-        {"person_key": str, "hour": str, "failures": int}, pk=("person_key", "hour"),
-        if_not_exists=True,
-    )
-    # Message ids in a person's chat (not their content), so a quick exit can delete them.
-    db.table("visible_messages").create(
-        {"person_key": str, "message_id": int, "at": float},
-        pk=("person_key", "message_id"), if_not_exists=True,
-    )
-
-
-# Append only: each migration runs once, in order, and the file's user_version records it.
-# A migration may be interrupted, so it must be safe to run again (if_not_exists).
-MIGRATIONS: Final[tuple[Callable[[sqlite_utils.Database], None], ...]] = (_v1, _v2, _v3)
-
-
-PERSON_LANE_LENGTH: Final = 64  # a person's lane is their chat key, a hex HMAC-SHA256
-
-
-def is_person_lane(lane: str) -> bool:
-    """Lanes are a person's chat key, or `case:<id>`, `staff`, `group:<key>`."""
-    return len(lane) == PERSON_LANE_LENGTH and ":" not in lane
+def month_of(now: datetime) -> str:
+    return now.astimezone(UTC).strftime("%Y-%m")
 
 
 @dataclass(frozen=True)
-class Send:
-    """One Bot API call waiting in the outbox. With a case, it goes to the case's topic, and
-    `record` names what to remember from Telegram's answer (the new topic, the summary)."""
+class Row:
+    """One delivery to queue: for one lane (a person, a case's topic, the staff group's general
+    topic), of one channel, in a form that channel knows."""
 
-    method: str
-    params: dict[str, Any]
-    case_id: int | None = None
-    record: str | None = None
+    lane: str
+    channel: str
+    payload: dict[str, Any]
+    priority: int = 0  # higher goes first where a channel shares a limit between lanes
 
 
 @dataclass(frozen=True)
 class Queued:
     id: int
     lane: str
-    send: Send
+    channel: str
+    payload: dict[str, Any]
     attempts: int
+    first_at: float
+    priority: int
+    due: float
 
 
 class Store:
     """All persistence. One connection, used from the event loop only."""
 
     def __init__(self, path: Path, keys: Keys, synchronous: str = "FULL") -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
+        self.path = path
         self.keys = keys
         self.db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.db.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten on disk
-        self.migrate()
-
-    def migrate(self) -> None:
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            migration(self.db)
-            self.db.execute(f"PRAGMA user_version={number}")
+        self._after_commit: list[Callable[[], None]] = []
+        self._depth = 0
+        migrations.migrate(self.db, keys)
+        for suffix in ("-wal", "-shm"):  # made by an earlier release, or by another umask
+            sibling = path.with_name(path.name + suffix)
+            if sibling.exists():
+                sibling.chmod(FILE_MODE)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Explicit BEGIN/COMMIT: the connection is in autocommit mode otherwise."""
+        """Explicit BEGIN/COMMIT (the connection is in autocommit mode otherwise). Nested use
+        joins the outer transaction. Work registered with `after_commit` runs once it is
+        durable, and is dropped if it rolls back."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
         self.db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield
         except BaseException:
+            self._depth = 0
+            self._after_commit.clear()
             self.db.execute("ROLLBACK")
             raise
+        self._depth = 0
         self.db.execute("COMMIT")
+        waiting, self._after_commit = self._after_commit, []
+        for work in waiting:
+            work()
+
+    def after_commit(self, work: Callable[[], None]) -> None:
+        """Run `work` after the current transaction commits (at once outside of one)."""
+        if self._depth:
+            self._after_commit.append(work)
+        else:
+            work()
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and empty it, so that erased bytes are gone from both
+        (secure_delete overwrote them in the pages). After /slet, retention and a case's close."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
         self.db.close()
+
+    def seal_json(self, value: Any) -> bytes:
+        return self.keys.seal(json.dumps(value, ensure_ascii=False).encode())
+
+    def open_json(self, sealed: bytes | None) -> Any:
+        return None if sealed is None else json.loads(self.keys.open(sealed))
 
     # --- sessions -------------------------------------------------------------------
 
@@ -160,22 +142,39 @@ class Store:
         if row is None:
             return None
         flow, state, audience, step, data = row
-        return Session(flow, state, audience, step, json.loads(self.keys.open(data)))
+        return Session(flow, state, audience, step, self.open_json(data))
+
+    def save_session(self, key: str, session: Session | None, now: datetime) -> None:
+        """Inside a transaction: store the session, or erase it when None."""
+        if session is None:
+            self.db.execute("DELETE FROM sessions WHERE key = ?", [key])
+            return
+        self.db.execute(
+            """INSERT OR REPLACE INTO sessions
+               (key, flow, state, audience, step, data, touched_hour)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            [key, session.flow, session.state, session.audience, session.step,
+             self.seal_json(dict(session.data)), hour_of(now)],
+        )
 
     # --- the inbox: updates committed before Telegram is told they arrived --------
 
-    def inbox_add(self, updates: Iterable[tuple[int, bytes]]) -> None:
-        rows = [(uid, self.keys.seal(raw)) for uid, raw in updates]
+    def inbox_add(self, updates: Iterable[tuple[int, bytes]], now: datetime | None = None) -> None:
+        hour = hour_of(now or datetime.now(UTC))
+        rows = [(uid, self.keys.seal(raw), hour) for uid, raw in updates]
         with self.transaction():
             self.db.conn.executemany(
-                "INSERT OR IGNORE INTO inbox (update_id, payload, done) VALUES (?, ?, 0)", rows
-            )
+                """INSERT OR IGNORE INTO inbox (update_id, payload, done, received_hour)
+                   VALUES (?, ?, 0, ?)""", rows)
 
     def inbox_pending(self) -> list[tuple[int, bytes]]:
         rows = self.db.execute(
-            "SELECT update_id, payload FROM inbox WHERE done = 0 ORDER BY update_id"
+            "SELECT update_id, payload FROM inbox WHERE done = 0 ORDER BY rowid"
         ).fetchall()
         return [(uid, self.keys.open(payload)) for uid, payload in rows]
+
+    def inbox_pending_ids(self) -> list[int]:
+        return [row[0] for row in self.db.execute("SELECT update_id FROM inbox WHERE done = 0")]
 
     def inbox_is_done(self, update_id: int) -> bool:
         row = self.db.execute("SELECT done FROM inbox WHERE update_id = ?", [update_id]).fetchone()
@@ -192,102 +191,181 @@ class Store:
             "UPDATE inbox SET done = 1, payload = NULL WHERE update_id = ?", [update_id]
         )
 
-    def next_offset(self) -> int | None:
-        row = self.db.execute("SELECT max(update_id) FROM inbox").fetchone()
-        return None if row[0] is None else int(row[0]) + 1
-
-    # --- one handled update: callers hold a transaction around these ------------------
-
-    def save_session(self, key: str, session: Session | None, now: datetime) -> None:
-        """Inside a transaction: store the session, or erase it when None."""
-        if session is None:
-            self.db.execute("DELETE FROM sessions WHERE key = ?", [key])
-            return
-        self.db.execute(
-            """INSERT OR REPLACE INTO sessions
-               (key, flow, state, audience, step, data, touched_hour)
-               VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [key, session.flow, session.state, session.audience, session.step,
-             self.keys.seal(json.dumps(session.data).encode()), hour_of(now)],
-        )
-
-    def finish_with(self, update_id: int, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
-        """Queue sends for an update that touches no session, and mark it handled."""
+    def inbox_confirmed(self, update_ids: Iterable[int]) -> set[int]:
+        """Telegram was told these arrived (the next getUpdates' offset passed them): it will
+        never send them again, so a handled one need not be remembered any longer. Returns
+        those not handled yet, to be forgotten once they are (`inbox_forget`)."""
+        ids = [(i,) for i in update_ids]
+        if not ids:
+            return set()
         with self.transaction():
-            self.queue(sends, now)
-            self.finish(update_id)
+            self.db.conn.executemany(
+                "DELETE FROM inbox WHERE update_id = ? AND done = 1", ids)
+            marks = ", ".join("?" for _ in ids)
+            pending = self.db.execute(
+                f"SELECT update_id FROM inbox WHERE update_id IN ({marks})",
+                [i for (i,) in ids]).fetchall()
+        return {row[0] for row in pending}
 
-    # --- the outbox ---------------------------------------------------------------
+    def inbox_forget(self, update_id: int) -> None:
+        """A confirmed update is handled: nothing of it needs to stay."""
+        self.db.execute("DELETE FROM inbox WHERE update_id = ? AND done = 1", [update_id])
 
-    def queue(self, sends: Iterable[tuple[str, Send]], now: datetime) -> None:
-        """Inside a transaction: add sends to the outbox, each in its lane."""
-        rows = [
-            (lane, self.keys.seal(json.dumps(asdict(send)).encode()), now.timestamp())
-            for lane, send in sends
-        ]
+    # --- the outbox -------------------------------------------------------------------
+
+    def queue(self, rows: Iterable[Row], now: datetime) -> None:
+        """Inside a transaction: add deliveries, each in its lane."""
+        stamp = now.timestamp()
         self.db.conn.executemany(
-            "INSERT INTO outbox (lane, payload, attempts, due) VALUES (?, ?, 0, ?)", rows
-        )
+            """INSERT INTO outbox (lane, channel, priority, payload, attempts, due, first_at)
+               VALUES (?, ?, ?, ?, 0, ?, ?)""",
+            [(row.lane, row.channel, row.priority, self.seal_json(row.payload), stamp, stamp)
+             for row in rows])
 
-    def outbox_due(self, now: datetime, limit: int) -> list[Queued]:
-        """The oldest send of each lane, if it is due: a lane's sends go out in order."""
+    def _queued(self, row: tuple[Any, ...]) -> Queued:
+        row_id, lane, channel, payload, attempts, first_at, priority, due = row
+        return Queued(row_id, lane, channel, self.open_json(payload), attempts, first_at,
+                      priority, due)
+
+    _COLUMNS: Final = "id, lane, channel, payload, attempts, first_at, priority, due"
+
+    def lane_heads(self, channel: str, now: datetime, limit: int,
+                   busy: Iterable[str] = ()) -> list[Queued]:
+        """The oldest delivery of each lane of a channel that is due, and whose lane is not
+        being worked on: a lane's deliveries go out in order, lanes independently."""
+        busy_lanes = list(busy)
+        marks = ", ".join("?" for _ in busy_lanes)
         rows = self.db.execute(
-            """SELECT id, lane, payload, attempts FROM outbox AS o
-               WHERE id = (SELECT min(id) FROM outbox WHERE lane = o.lane) AND due <= ?
-               ORDER BY id LIMIT ?""",
-            [now.timestamp(), limit],
-        ).fetchall()
-        return [
-            Queued(row_id, lane, Send(**json.loads(self.keys.open(payload))), attempts)
-            for row_id, lane, payload, attempts in rows
-        ]
+            f"""SELECT {self._COLUMNS} FROM outbox AS o
+                WHERE channel = ? AND due <= ?
+                  AND id = (SELECT min(id) FROM outbox WHERE lane = o.lane)
+                  {f"AND lane NOT IN ({marks})" if busy_lanes else ""}
+                ORDER BY priority DESC, id LIMIT ?""",
+            [channel, now.timestamp(), *busy_lanes, limit]).fetchall()
+        return [self._queued(row) for row in rows]
 
-    def outbox_next_due(self) -> float | None:
-        """When the next lane head falls due; sends behind a head wait for it."""
+    def lane_head(self, lane: str) -> Queued | None:
         row = self.db.execute(
-            """SELECT min(due) FROM outbox AS o
-               WHERE id = (SELECT min(id) FROM outbox WHERE lane = o.lane)"""
+            f"SELECT {self._COLUMNS} FROM outbox WHERE lane = ? ORDER BY id LIMIT 1", [lane]
+        ).fetchone()
+        return self._queued(row) if row else None
+
+    def lane_rows(self, lane: str, after: int = 0, limit: int = 200) -> list[Queued]:
+        rows = self.db.execute(
+            f"""SELECT {self._COLUMNS} FROM outbox WHERE lane = ? AND id > ?
+                ORDER BY id LIMIT ?""", [lane, after, limit]).fetchall()
+        return [self._queued(row) for row in rows]
+
+    def next_due(self, channel: str) -> float | None:
+        """When the next lane head of a channel falls due; later rows wait for their head."""
+        row = self.db.execute(
+            """SELECT min(due) FROM outbox AS o WHERE channel = ?
+               AND id = (SELECT min(id) FROM outbox WHERE lane = o.lane)""", [channel]
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
-    def outbox_done(self, queued_id: int) -> None:
-        with self.transaction():
-            self.remove_send(queued_id)
+    def remove_sends(self, ids: Iterable[int]) -> None:
+        """Inside a transaction: delivered (or set aside)."""
+        self.db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
-    def remove_send(self, queued_id: int) -> None:
-        """Inside a transaction: the send is delivered (or given up)."""
-        self.db.execute("DELETE FROM outbox WHERE id = ?", [queued_id])
-
-    def outbox_retry(self, queued: Queued, due: datetime, send: Send | None = None) -> None:
-        payload = self.keys.seal(json.dumps(asdict(send or queued.send)).encode())
+    def retry_send(self, queued: Queued, due: datetime,
+                   payload: dict[str, Any] | None = None) -> None:
         with self.transaction():
             self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, due = ?, payload = ? WHERE id = ?",
-                [due.timestamp(), payload, queued.id],
-            )
+                [due.timestamp(), self.seal_json(payload or queued.payload), queued.id])
 
-    def outbox_drop_lane(self, lane: str) -> int:
-        with self.transaction():
-            return self.db.execute("DELETE FROM outbox WHERE lane = ?", [lane]).rowcount
+    def drop_lane(self, lane: str) -> int:
+        """Inside a transaction: forget everything still queued for a lane."""
+        return int(self.db.execute("DELETE FROM outbox WHERE lane = ?", [lane]).rowcount)
+
+    def move_lane(self, old: str, new: str) -> None:
+        self.db.execute("UPDATE outbox SET lane = ? WHERE lane = ?", [new, old])
+
+    def outbox_size(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def oldest_due(self) -> float | None:
+        row = self.db.execute("SELECT min(first_at) FROM outbox WHERE channel != 'web'"
+                              ).fetchone()
+        return None if row[0] is None else float(row[0])
+
+    def dead_letter(self, queued: Queued, method: str, error: str, now: datetime) -> None:
+        """Inside a transaction: set a delivery aside that will never succeed. What it said is
+        not kept; only what kind of call it was, why it failed and when (to the hour)."""
+        self.remove_sends([queued.id])
+        self.db.execute(
+            """INSERT INTO dead_letters (lane_kind, channel, method, error, attempts, at_hour)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [lane_kind(queued.lane), queued.channel, method, error[:200], queued.attempts + 1,
+             hour_of(now)])
+
+    def dead_letter_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM dead_letters").fetchone()[0])
+
+    # --- small values ---------------------------------------------------------------------
+
+    def get_value(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM kv WHERE name = ?", [name]).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_value(self, name: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO kv (name, value) VALUES (?, ?)", [name, value])
+
+    def count(self, name: str, now: datetime, audience: str | None, channel: str) -> None:
+        """Inside a transaction: one more of something, by month, audience and channel: a coarse
+        counter for statistics, never an event tied to a person."""
+        self.db.execute(
+            """INSERT INTO counters (month, name, audience, channel, n) VALUES (?, ?, ?, ?, 1)
+               ON CONFLICT (month, name, audience, channel) DO UPDATE SET n = n + 1""",
+            [month_of(now), name, audience or "", channel])
 
     # --- retention ----------------------------------------------------------------
 
     def prune(self, now: datetime, session_days: int, report_text_days: int = 30) -> None:
-        """Forget idle sessions, old free text of closed cases, expired helpers and inbox marks.
-        Time is passed in, never read here. Category counts and outcomes stay for statistics."""
+        """Forget idle sessions, old free text, expired helpers and old inbox marks. Time is
+        passed in, never read here. Category counts and outcomes stay for statistics."""
         cutoff = hour_of(now - timedelta(days=session_days))
         text_cutoff = hour_of(now - timedelta(days=report_text_days))
         with self.transaction():
             self.db.execute("DELETE FROM sessions WHERE touched_hour < ?", [cutoff])
+            # Free text of reports and consultants' answers: after the period, whether the case
+            # was closed or not (a report nobody closed is no reason to keep words for ever).
             self.db.execute(
-                """UPDATE cases SET answers = json_remove(answers, '$.description'), reply = NULL
-                   WHERE state = 'closed' AND closed_hour < ?""", [text_cutoff])
-            self.db.execute("DELETE FROM lookup_failures WHERE hour < ?",
-                            [hour_of(now - timedelta(hours=1))])
+                """UPDATE cases SET answers_sealed = NULL, reply_sealed = NULL
+                   WHERE (answers_sealed IS NOT NULL OR reply_sealed IS NOT NULL)
+                     AND (closed_hour < ? OR (closed_hour IS NULL AND opened_at < ?))""",
+                [text_cutoff, (now - timedelta(days=report_text_days)).timestamp()])
+            self.db.execute("DELETE FROM person_counts WHERE window < ?",
+                            [hour_of(now - timedelta(hours=24))])
             self.db.execute("DELETE FROM visible_messages WHERE at < ?",
                             [(now - timedelta(hours=48)).timestamp()])
-            self.db.execute(
-                """DELETE FROM inbox WHERE done = 1 AND update_id <
-                   (SELECT max(update_id) FROM inbox) - ?""",
-                [INBOX_KEEP],
-            )
+            self.db.execute("DELETE FROM inbox WHERE done = 1 AND received_hour < ?",
+                            [hour_of(now - INBOX_REMEMBER)])
+            self.db.execute("DELETE FROM web_inputs WHERE touched_hour < ?", [cutoff])
+            self.db.execute("DELETE FROM dead_letters WHERE at_hour < ?",
+                            [hour_of(now - timedelta(days=session_days))])
+        self.checkpoint()
+
+
+def lane_kind(lane: str) -> str:
+    """Lanes are a person's key (64 hex digits), `case:<id>`, `staff`, or `group:<key>`."""
+    if is_person_lane(lane):
+        return "person"
+    return lane.split(":", 1)[0]
+
+
+PERSON_LANE_LENGTH: Final = 64
+
+
+def is_person_lane(lane: str) -> bool:
+    return len(lane) == PERSON_LANE_LENGTH and ":" not in lane
+
+
+def _private_file(path: Path) -> None:
+    """Create the folder and the database file readable by this service alone, before SQLite
+    opens it (the WAL and shared-memory files take the database file's mode)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+    os.close(descriptor)
+    path.chmod(FILE_MODE)

@@ -1,5 +1,6 @@
-"""The consultants' desk: cases as topics in the staff group, what a person's flow asks of it,
-and the words the staff group reads. Updates from the staff group: bot/staff_group.py."""
+"""The consultants' desk: cases from opened to closed, what a person's flow asks of it, and
+what consultants do, in channel-neutral terms. The Telegram staff group (bot/telegram) turns
+consultants' updates into calls here, and the channels deliver what it posts."""
 
 from __future__ import annotations
 
@@ -7,30 +8,24 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from telegram import Update
-
 from bot.core.codes import normalize
-from bot.core.content import Content
-from bot.core.store import Send, Store, is_person_lane
-from bot.desk.cases import LOOKUP_FAILURES_PER_HOUR, Case, Cases
-from bot.telegram.format import telegram_message
+from bot.core.content import Content, Rendered
+from bot.core.conversation import Conversations
+from bot.core.delivery import Dispatch, Hide, Outgoing, Person, StaffMedia, StaffPost, ToPerson
+from bot.core.store import Store
+from bot.desk.cases import CASE, LOOKUP_FAILURE, REPORT, Case, Cases
 from flows.case import OUTCOMES, CaseState, next_state
-from flows.engine import Button, Effect, Facts, Reply
-from flows.hours import OfficeHours
-
-if TYPE_CHECKING:
-    from bot.telegram.seam import Conversations
+from flows.engine import Button, Effect, Event, EventKind, Facts, Reply
 
 log = logging.getLogger(__name__)
 
-NOTE_MARKER: Final = "//"
-GENERAL_LANE: Final = "staff"
 SUBJECT_CONVERSATION: Final = "conversation"
-BUTTON_PREFIX: Final = "c"
 CANNED_DIR: Final = "canned"
+LOOKUP_FAILURES_PER_HOUR: Final = 5
+GROUP_KEY: Final = "staff_group_id"  # kept when Telegram moves the group to a new id
 DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused",
                          "desk/not_allowed", "desk/case_gone", "desk/from_person",
                          "desk/media_withheld", "desk/choose_outcome", "desk/closed",
@@ -38,40 +33,51 @@ DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused"
                          "desk/reminder", "desk/canned_list", "desk/canned_sent",
                          "desk/use_a_topic", "desk/claimed_note", "desk/report_summary",
                          "desk/report_connected", "desk/reply_saved", "desk/reply_how",
-                         "consultant/from_consultant")
-
+                         "desk/not_owner", "desk/take_over", "desk/taken_over",
+                         "desk/case_closed_already", "desk/send_failed", "desk/not_sent",
+                         "desk/media_not_for_web", "consultant/from_consultant",
+                         "consultant/media_not_shown")
 
 CLAIM: Final = Button("claim", shared_label="claim")
 CLOSE: Final = Button("close", shared_label="close_case")
-
-
-def case_lane(case_id: int) -> str:
-    return f"case:{case_id}"
+TAKE_OVER: Final = Button("take_over", shared_label="take_over")
 
 
 @dataclass(frozen=True)
 class DeskSettings:
     staff_group_id: int | None
     staff: Mapping[int, str]  # consultant's Telegram id -> the name people see
-    hours: OfficeHours
+    hours: Any  # flows.hours.OfficeHours
     timezone: ZoneInfo
     remind_after: timedelta
+    urgent_remind_every: timedelta = timedelta(minutes=10)
+    reports_per_hour: int = 3
+    cases_per_hour: int = 3
+    topic_days: int = 30
 
 
 class Desk:
     def __init__(self, store: Store, content: Content, settings: DeskSettings,
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], dispatch: Dispatch,
+                 conversations: Conversations) -> None:
         self.store = store
         self.cases = Cases(store)
         self.content = content
         self.settings = settings
         self.clock = clock
-        self.conversations: Conversations | None = None  # set once both exist
+        self.dispatch = dispatch
+        self.conversations = conversations
+        conversations.desk = self
+        moved = store.get_value(GROUP_KEY)
+        self.group: int | None = int(moved) if moved else settings.staff_group_id
 
     # --- what the person's flow needs to know ------------------------------------------
 
     def local_now(self) -> datetime:
         return self.clock().astimezone(self.settings.timezone)
+
+    def is_open(self) -> bool:
+        return bool(self.settings.hours.is_open(self.local_now()))
 
     def facts(self, person_key: str) -> Facts:
         now = self.local_now()
@@ -85,125 +91,129 @@ class Desk:
             desk_opens_at=None if is_open else self.settings.hours.next_opening(now),
             queue_position=self.cases.waiting_position(case if connected else None),
             open_case=status,
+            cases_left=self.settings.cases_per_hour - self.cases.count_of(
+                person_key, CASE, now) > 0,
+            reports_left=self.settings.reports_per_hour - self.cases.count_of(
+                person_key, REPORT, now) > 0,
         )
 
     # --- effects of the person's flow (inside the caller's transaction) -------------------
 
-    def apply(self, effect: Effect, person_key: str, chat_id: int,
-              audience: str | None) -> list[tuple[str, Send]]:
+    def apply(self, effect: Effect, person: Person, audience: str | None) -> list[Outgoing]:
+        payload = effect.payload
         if effect.kind == "open_case":
-            return self._open_case(person_key, chat_id, audience or "youth", effect.payload)
-        if effect.kind == "feedback":
-            self.cases.add_feedback(str(effect.payload["answer"]), audience, self.clock())
-            return []
+            return self._open_case(person, audience or "youth", payload)
         if effect.kind == "store_report":
-            return self._store_report(effect.payload, audience or "youth")
+            return self._store_report(person, payload, audience or "youth")
         if effect.kind == "connect_report":
-            return self._connect_report(str(effect.payload["code"]), person_key, chat_id)
+            return self._connect_report(str(payload["code"]), person)
         if effect.kind == "lookup_case":
-            return self._look_up(str(effect.payload["code"]), person_key, chat_id, audience)
+            return self._look_up(str(payload["code"]), person, audience)
+        if effect.kind == "feedback":
+            self.cases.add_feedback(str(payload["answer"]), audience, self.clock())
+            return []
         if effect.kind == "hide_conversation":
-            return self._hide(person_key, chat_id)
+            return [Hide(person)]
+        case = self.cases.of_person(person.key)
         if effect.kind == "forget":
-            self.cases.forget_person(person_key)
-        case = self.cases.of_person(person_key)
-        if case is None or self.settings.staff_group_id is None:
+            return self._forget(person, case)
+        if case is None:
             return []
         if effect.kind == "relay_text":
-            return [self.to_topic(case, Reply("desk/from_person", {
-                "person": case.audience, "text": effect.payload["text"]}))]
+            return [self._relay_from_person(case, str(payload["text"]))]
         if effect.kind == "media_withheld":
             return [self.to_topic(case, Reply("desk/media_withheld", {
-                "person": case.audience, "kind": effect.payload["kind"]}))]
-        if effect.kind in ("end_case", "forget"):
+                "person": case.audience, "kind": payload["kind"]}))]
+        if effect.kind == "end_case":
             return self.person_ended(case)
         raise ValueError(f"unknown effect {effect.kind}")
 
-    def _open_case(self, person_key: str, chat_id: int, audience: str,
-                   payload: Mapping[str, Any]) -> list[tuple[str, Send]]:
-        if self.cases.of_person(person_key) is not None:
+    def _open_case(self, person: Person, audience: str,
+                   payload: Mapping[str, Any]) -> list[Outgoing]:
+        if self.cases.of_person(person.key) is not None:
             return []  # one open case per person
-        first_message = payload.get("first_message")
+        now = self.clock()
+        self.cases.add_count(person.key, CASE, now)
         case = self.cases.open(audience, str(payload.get("subject", SUBJECT_CONVERSATION)),
-                               bool(payload.get("urgent")), person_key, chat_id, self.clock())
-        group = self.settings.staff_group_id
-        if group is None:
-            log.warning("case %s opened, but no staff group is configured", case.id)
-            return []
-        lane = case_lane(case.id)
-        name = self.topic_name(case)
-        summary = self.summary(case, first_message)
+                               bool(payload.get("urgent")), person, now)
         log.info("case %s opened", case.id)
-        return [
-            (lane, Send("createForumTopic", {"chat_id": group, "name": name},
-                        case_id=case.id, record="thread")),
-            (lane, Send("sendMessage", {"chat_id": group, **summary}, case_id=case.id,
-                        record="summary")),
-        ]
+        first = payload.get("first_message")
+        return self._new_topic(case, Reply("desk/summary", {
+            "label": case.id, "person": case.audience, "subject": case.subject,
+            "first_message": first, "desk_open": self.is_open(),
+            "person_channel": case.channel, "urgent": bool(case.urgent)}, ((CLAIM, CLOSE),)))
 
-    def _store_report(self, payload: Mapping[str, Any], audience: str) -> list[tuple[str, Send]]:
+    def _store_report(self, person: Person, payload: Mapping[str, Any],
+                      audience: str) -> list[Outgoing]:
         answers = dict(payload["answers"])
         code = normalize(str(payload["code"]))
         assert code is not None, "the flow sends the code the shell drew"
+        now = self.clock()
         case, created = self.cases.open_report(audience, str(answers["category"]),
                                                str(payload["triage"]), answers,
-                                               self.store.keys.code_hash(code), self.clock())
-        group = self.settings.staff_group_id
-        if not created or group is None:
+                                               self.store.keys.code_hash(code),
+                                               person.route.channel, now)
+        if not created:
             return []
+        self.cases.add_count(person.key, REPORT, now)
+        self.store.count("report", now, audience, person.route.channel)
         log.info("report %s stored (%s)", case.id, case.triage)
-        lane = case_lane(case.id)
-        summary = self.render(Reply("desk/report_summary", {
+        return self._new_topic(case, Reply("desk/report_summary", {
             "label": case.id, "person": case.audience, "answers": answers,
-            "triage": case.triage}, ((CLAIM, CLOSE),)), case)
-        return [
-            (lane, Send("createForumTopic", {"chat_id": group, "name": self.topic_name(case)},
-                        case_id=case.id, record="thread")),
-            (lane, Send("sendMessage", {"chat_id": group, **summary}, case_id=case.id,
-                        record="summary")),
-        ]
+            "triage": case.triage, "person_channel": case.channel}, ((CLAIM, CLOSE),)))
 
-    def _connect_report(self, code: str, person_key: str, chat_id: int) -> list[tuple[str, Send]]:
+    def _new_topic(self, case: Case, summary: Reply) -> list[Outgoing]:
+        """A topic for the case and its summary as the first message in it. The name asked
+        for is recorded first, so that a topic made twice around a crash is recognised."""
+        if self.group is None:
+            log.warning("case %s opened, but no staff group is configured", case.id)
+            return []
+        name = self.topic_name(case)
+        self.cases.update(case.id, topic_name=name)
+        return [StaffPost("open_topic", case.id, name=name, record="thread"),
+                StaffPost("post", case.id, self.render(summary), record="summary")]
+
+    def _connect_report(self, code: str, person: Person) -> list[Outgoing]:
         normalized = normalize(code)
         case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
             else None
-        if case is None or case.state == CaseState.CLOSED or self.cases.of_person(person_key):
+        if case is None or case.state == CaseState.CLOSED or self.cases.of_person(person.key):
             return []
-        self.cases.connect(case.id, person_key, chat_id)
+        self.cases.connect(case.id, person)
         return [self.to_topic(case, Reply("desk/report_connected"))]
 
-    def _look_up(self, typed: str, person_key: str, chat_id: int,
-                 audience: str | None) -> list[tuple[str, Send]]:
+    def _look_up(self, typed: str, person: Person, audience: str | None) -> list[Outgoing]:
         """The status of a report, for the holder of its code. A wrong code says only that."""
         now = self.clock()
-        if self.cases.failures(person_key, now) >= LOOKUP_FAILURES_PER_HOUR:
-            return [self.to_person(person_key, chat_id, Reply("report/lookups_limited"),
-                                    audience)]
+        if self.cases.count_of(person.key, LOOKUP_FAILURE, now) >= LOOKUP_FAILURES_PER_HOUR:
+            return [self.to_person(person, Reply("report/lookups_limited"), audience)]
         normalized = normalize(typed)
         case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
             else None
         if case is None:
-            self.cases.add_failure(person_key, now)
-            return [self.to_person(person_key, chat_id, Reply("report/code_unknown"), audience)]
+            self.cases.add_count(person.key, LOOKUP_FAILURE, now)
+            return [self.to_person(person, Reply("report/code_unknown"), audience)]
         status = {CaseState.WAITING: "received", CaseState.CLOSED: "closed"}.get(
             CaseState(case.state), "in_progress")
-        return [self.to_person(person_key, chat_id, Reply("report/status", {
-            "status": status, "reply": case.reply}), audience)]
+        return [self.to_person(person, Reply("report/status", {
+            "status": status, "reply": self.cases.reply(case)}), audience)]
 
-    def _hide(self, person_key: str, chat_id: int) -> list[tuple[str, Send]]:
-        """Quick exit: delete what Telegram lets a bot delete (under 48 hours old)."""
-        since = self.clock() - timedelta(hours=47, minutes=50)
-        ids = self.cases.take_messages(person_key, since)
-        return [(person_key, Send("deleteMessages", {"chat_id": chat_id,
-                                                     "message_ids": ids[i : i + 100]}))
-                for i in range(0, len(ids), 100)]
+    def _forget(self, person: Person, case: Case | None) -> list[Outgoing]:
+        """/slet: everything keyed by the person goes, queued messages to them included (the
+        confirmation is queued after this), and the bytes leave the WAL once committed."""
+        self.cases.forget_person(person.key)
+        self.store.drop_lane(person.key)
+        self.store.after_commit(self.store.checkpoint)
+        return self.person_ended(case) if case is not None else []
 
-    def to_person(self, person_key: str, chat_id: int, reply: Reply,
-                   audience: str | None) -> tuple[str, Send]:
-        rendered = self.content.render(reply, audience)
-        return person_key, Send("sendMessage", {"chat_id": chat_id, **telegram_message(rendered)})
+    def _relay_from_person(self, case: Case, text: str) -> StaffPost:
+        return StaffPost("post", case.id, self.render(Reply("desk/from_person", {
+            "person": case.audience, "text": text}), case), relay=True)
 
-    def person_ended(self, case: Case) -> list[tuple[str, Send]]:
+    def to_person(self, person: Person, reply: Reply, audience: str | None) -> ToPerson:
+        return ToPerson(person, self.content.render(reply, audience, person.route.channel))
+
+    def person_ended(self, case: Case) -> list[Outgoing]:
         self.cases.disconnect(case.id)
         after = next_state(case.state, "person_ended")
         if after is None:  # already closing: the consultant is choosing an outcome
@@ -214,33 +224,27 @@ class Desk:
 
     # --- rendering for the staff group -------------------------------------------------
 
-    def render(self, reply: Reply, case: Case | None = None) -> dict[str, Any]:
-        prefix = f"{BUTTON_PREFIX}:{case.id}:" if case else ""
-        return telegram_message(self.content.render(reply, None), prefix)
+    def render(self, reply: Reply, case: Case | None = None) -> Rendered:
+        return self.content.render(reply, None)
 
-    def to_topic(self, case: Case, reply: Reply) -> tuple[str, Send]:
-        params = {"chat_id": self.settings.staff_group_id, **self.render(reply, case)}
-        return case_lane(case.id), Send("sendMessage", params, case_id=case.id)
+    def to_topic(self, case: Case, reply: Reply) -> StaffPost:
+        return StaffPost("post", case.id, self.render(reply, case))
+
+    def general(self, reply: Reply, thread: int | None = None) -> StaffPost:
+        """A message to the staff group's general topic, or to the thread it was asked in."""
+        return StaffPost("general", rendered=self.render(reply), thread=thread)
 
     def topic_name(self, case: Case) -> str:
         rendered = self.content.render(Reply("desk/topic_name", {
             "label": case.id, "person": case.audience, "subject": case.subject,
-            "urgent": bool(case.urgent), "consultant": case.consultant}), None)
+            "urgent": bool(case.urgent), "consultant": case.consultant,
+            "person_channel": case.channel}), None)
         return rendered.text[:128]
 
-    def summary(self, case: Case, first_message: str | None) -> dict[str, Any]:
-        return self.render(Reply("desk/summary", {
-            "label": case.id, "person": case.audience, "subject": case.subject,
-            "first_message": first_message,
-            "desk_open": self.settings.hours.is_open(self.local_now())},
-            ((CLAIM, CLOSE),)), case)
-
-    def claimed_buttons(self, case: Case) -> dict[str, Any]:
-        """Once claimed, the summary keeps only «Luk sagen»."""
-        rendered = self.render(Reply("desk/summary", {
-            "label": case.id, "person": case.audience, "subject": case.subject,
-            "first_message": None, "desk_open": True}, ((CLOSE,),)), case)
-        return dict(rendered["reply_markup"])
+    def claimed_buttons(self, case: Case) -> Rendered:
+        """Once claimed, the summary keeps «Luk sagen» and offers a colleague to take over."""
+        return self.render(Reply("desk/claimed_note", {"consultant": case.consultant or ""},
+                                 ((CLOSE, TAKE_OVER),)))
 
     @staticmethod
     def outcome_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -249,58 +253,235 @@ class Desk:
     def alert(self, template: str, **variables: Any) -> str:
         return self.content.render(Reply(template, variables), None).text
 
-    # --- the staff group ----------------------------------------------------------------
+    # --- what consultants do (the staff group calls these inside a transaction) ----------
 
-    def is_staff_chat(self, update: Update) -> bool:
-        chat = update.effective_chat
-        return chat is not None and chat.id == self.settings.staff_group_id
+    def claim(self, case: Case, consultant_id: int, name: str) -> str | None:
+        """The first consultant to claim owns the case. Returns an alert for a refused claim."""
+        after = next_state(case.state, "consultant_claimed")
+        if after is None:
+            return self.alert("desk/claim_refused", consultant=case.consultant or "")
+        self.cases.update(case.id, state=after, consultant=name, consultant_id=consultant_id,
+                          claimed_at=self.clock().timestamp())
+        claimed = self.cases.get(case.id)
+        assert claimed is not None
+        self._announce_owner(claimed, Reply("desk/claimed_note", {"consultant": name}))
+        self._tell_person(claimed, Event(EventKind.DESK, "case_claimed", argument=name))
+        log.info("case %s claimed", case.id)
+        return None
 
-    def general(self, reply: Reply, thread: int | None) -> tuple[str, Send]:
-        """A message to the staff group's general topic, or to the thread it was asked in."""
-        params: dict[str, Any] = {"chat_id": self.settings.staff_group_id, **self.render(reply)}
-        if thread is not None:
-            params["message_thread_id"] = thread
-        return GENERAL_LANE, Send("sendMessage", params)
+    def take_over(self, case: Case, consultant_id: int, name: str) -> None:
+        """A colleague takes over a claimed case with one confirmed tap; the topic says so."""
+        if case.state != CaseState.CLAIMED or case.consultant_id == consultant_id:
+            return
+        before = case.consultant or ""
+        self.cases.update(case.id, consultant=name, consultant_id=consultant_id)
+        taken = self.cases.get(case.id)
+        assert taken is not None
+        self._announce_owner(taken, Reply("desk/taken_over", {"consultant": name,
+                                                              "before": before}))
+        self._tell_person(taken, Event(EventKind.DESK, "case_claimed", argument=name))
+        log.info("case %s taken over", case.id)
 
-    # --- periodic work and outbox callbacks ----------------------------------------------
+    def _announce_owner(self, case: Case, note: Reply) -> None:
+        posts: list[Outgoing] = []
+        if case.summary_message_id is not None:
+            posts.append(StaffPost("set_buttons", case.id, self.claimed_buttons(case),
+                                   message_id=case.summary_message_id))
+        posts.append(StaffPost("rename_topic", case.id, name=self.topic_name(case)))
+        posts.append(self.to_topic(case, note))
+        self.dispatch.post(posts)
+
+    def offer_take_over(self, case: Case, name: str) -> None:
+        self.dispatch.post([self.to_topic(case, Reply(
+            "desk/take_over", {"consultant": case.consultant or "", "asker": name},
+            ((TAKE_OVER,),)))])
+
+    def may_act(self, case: Case, consultant_id: int) -> bool:
+        """Only the owner writes to the person and closes a claimed case."""
+        return case.state == CaseState.WAITING or case.consultant_id in (None, consultant_id)
+
+    def request_close(self, case: Case) -> None:
+        after = next_state(case.state, "close_requested")
+        if after is None:
+            return
+        self.cases.update(case.id, state=after)
+        self.dispatch.post([self.to_topic(case, Reply(
+            "desk/choose_outcome", {"person_ended": False}, self.outcome_buttons()))])
+
+    def close(self, case: Case, outcome: str, name: str, pressed: int | None) -> str | None:
+        after = next_state(case.state, "outcome_chosen")
+        if after is None:
+            return self.alert("desk/case_gone")
+        self._tell_person(case, Event(EventKind.DESK, "case_closed"))
+        self.cases.close(case.id, outcome, self.clock())
+        closed = self.render(Reply("desk/closed", {"consultant": name, "outcome": outcome}))
+        posts: list[Outgoing] = []
+        if pressed is not None:
+            posts.append(StaffPost("edit", case.id, closed, message_id=pressed))
+        else:
+            posts.append(StaffPost("post", case.id, closed))
+        posts.append(StaffPost("close_topic", case.id))
+        self.dispatch.post(posts)
+        self.store.after_commit(self.store.checkpoint)
+        log.info("case %s closed: %s", case.id, outcome)
+        return None
+
+    def _tell_person(self, case: Case, event: Event) -> None:
+        person = self.cases.person(case)
+        if person is not None:
+            self.conversations.converse(person, event)
+
+    def relay_to_person(self, case: Case, consultant_id: int, name: str, text: str) -> None:
+        """A consultant's text for the person; writing to a waiting case takes it."""
+        person = self._reachable(case, consultant_id, name)
+        if person is not None:
+            self.dispatch.post([self.to_person(person, Reply("consultant/from_consultant", {
+                "consultant": name, "text": text}), case.audience)])
+
+    def relay_media_to_person(self, case: Case, consultant_id: int, name: str,
+                              source_chat: int, source_message: int) -> None:
+        """A photo or file from a consultant: copied where the channel can, else a note
+        saying it could not be shown, and the topic learns it did not arrive."""
+        person = self._reachable(case, consultant_id, name)
+        if person is None:
+            return
+        note = self.content.render(Reply("consultant/media_not_shown", {"consultant": name}),
+                                   case.audience, person.route.channel)
+        posts: list[Outgoing] = [StaffMedia(person, source_chat, source_message, note)]
+        if person.route.channel != "telegram":
+            posts.append(self.to_topic(case, Reply("desk/media_not_for_web")))
+        self.dispatch.post(posts)
+
+    def _reachable(self, case: Case, consultant_id: int, name: str) -> Person | None:
+        if case.state == CaseState.WAITING:
+            self.claim(case, consultant_id, name)
+        return self.cases.person(case)
+
+    def canned(self, case: Case, name: str) -> None:
+        """/svar <navn>: a reviewed reply from content/common/canned/, in the person's words."""
+        names = self.content.names_in(CANNED_DIR)
+        person = self.cases.person(case)
+        if person is None:
+            self.dispatch.post([self.to_topic(case, Reply(
+                "desk/not_delivered", {"is_report": bool(case.is_report)}))])
+        elif name not in names:
+            self.dispatch.post([self.to_topic(case, Reply("desk/canned_list",
+                                                          {"names": names}))])
+        else:
+            self.dispatch.post([
+                self.to_person(person, Reply(f"{CANNED_DIR}/{name}"), case.audience),
+                self.to_topic(case, Reply("desk/canned_sent", {"name": name}))])
+
+    def leave_reply(self, case: Case, consultant_id: int, name: str, text: str) -> None:
+        """/besvar <tekst>: an answer the report's author reads with their code. On a report
+        nobody has taken, it takes it, as writing to a person does."""
+        if not case.is_report or not text:
+            self.dispatch.post([self.to_topic(case, Reply("desk/reply_how"))])
+            return
+        if case.state == CaseState.WAITING:
+            self.claim(case, consultant_id, name)
+        self.cases.set_reply(case.id, text)
+        self.dispatch.post([self.to_topic(case, Reply("desk/reply_saved"))])
+
+    def open_cases_reply(self) -> Reply:
+        now = self.clock().timestamp()
+        cases = [{"label": c.id, "audience": c.audience, "subject": c.subject,
+                  "urgent": bool(c.urgent), "consultant": c.consultant,
+                  "waiting_minutes": int((now - c.opened_at) // 60),
+                  "person_channel": c.channel}
+                 for c in self.cases.all_open()]
+        return Reply("desk/cases", {"cases": cases})
+
+    # --- periodic work ------------------------------------------------------------------
 
     def remind(self) -> int:
-        """Remind the staff group of cases nobody has taken, inside office hours."""
-        if self.settings.staff_group_id is None or not self.settings.hours.is_open(
-                self.local_now()):
+        """Remind the staff group of cases nobody has taken, inside office hours: each once,
+        urgent ones until someone takes them."""
+        if self.group is None or not self.is_open():
             return 0
         now = self.clock()
         with self.store.transaction():
-            due = self.cases.unclaimed_before(now - self.settings.remind_after)
+            due = self.cases.to_remind(now, self.settings.remind_after,
+                                       self.settings.urgent_remind_every)
             for case in due:
                 minutes = int((now.timestamp() - case.opened_at) // 60)
-                self.store.queue([self.general(Reply("desk/reminder", {
-                    "label": case.id, "waiting_minutes": minutes}), None)], now)
-                self.cases.update(case.id, reminded=1)
+                self.dispatch.post([self.general(Reply("desk/reminder", {
+                    "label": case.id, "waiting_minutes": minutes,
+                    "urgent": bool(case.urgent)}))])
+                self.cases.update(case.id, reminded=1, reminded_at=now.timestamp())
         return len(due)
 
-    def person_blocked(self, lane: str) -> None:
+    def expire_topics(self) -> int:
+        """Delete the topics of cases closed longer ago than the retention period: the
+        report and every relayed message in them go with them."""
+        if self.group is None:
+            return 0
+        cutoff = self.clock() - timedelta(days=self.settings.topic_days)
+        with self.store.transaction():
+            expired = self.cases.topics_expired(cutoff)
+            for case in expired:
+                self.dispatch.post([StaffPost("delete_topic", case.id)])
+                self.cases.update(case.id, topic_deleted=1)
+        return len(expired)
+
+    # --- what a channel learned while delivering ------------------------------------------
+
+    def person_blocked(self, person_key: str) -> None:
         """The person blocked the bot: tell the case's topic, once."""
         with self.store.transaction():
-            case = self.cases.of_person(lane)
+            case = self.cases.of_person(person_key)
             if case is None or case.blocked_notified:
                 return
             self.cases.update(case.id, blocked_notified=1)
-            self.store.queue([self.to_topic(case, Reply("desk/person_blocked"))], self.clock())
+            self.dispatch.post([self.to_topic(case, Reply("desk/person_blocked"))])
 
-    def record(self, lane: str, send: Send, result: Any) -> None:
-        """Remember what Telegram answered, inside the outbox's transaction: a case's topic
-        and summary, and the ids of messages in a person's chat (for the quick exit)."""
-        if not isinstance(result, dict):
+    def not_delivered(self, case_id: int | None, to_person: bool) -> None:
+        """A delivery was set aside for good: say so in the staff group's general topic (not in
+        the case's own, which may be what failed)."""
+        if self.group is None:
             return
-        if send.case_id is None:
-            if "message_id" in result and is_person_lane(lane):
-                self.cases.remember_message(lane, int(result["message_id"]), self.clock())
-        elif send.record == "thread" and "message_thread_id" in result:
-            self.cases.update(send.case_id, thread_id=result["message_thread_id"])
-        elif send.record == "summary" and "message_id" in result:
-            self.cases.update(send.case_id, summary_message_id=result["message_id"])
+        with self.store.transaction():
+            self.dispatch.post([self.general(Reply("desk/send_failed", {
+                "label": case_id, "to_person": to_person}))])
 
-    def thread_of(self, case_id: int) -> int | None:
+    def group_moved(self, new_id: int) -> None:
+        """Telegram upgraded the staff group to a supergroup with a new id: follow it."""
+        with self.store.transaction():
+            self.store.set_value(GROUP_KEY, str(new_id))
+        self.group = new_id
+        log.warning("the staff group moved to a new id; following it")
+
+    def thread_of(self, case_id: int) -> tuple[int | None, int | None]:
+        """(group, thread) of a case's topic; thread None while it does not exist yet."""
         case = self.cases.get(case_id)
-        return case.thread_id if case else None
+        if case is None:
+            return self.group, None
+        return case.topic_chat or self.group, case.thread_id
+
+    def record_thread(self, case_id: int, chat: int, thread_id: int) -> None:
+        self.cases.record_thread(case_id, chat, thread_id)
+
+    def record_summary(self, case_id: int, message_id: int) -> None:
+        self.cases.update(case_id, summary_message_id=message_id)
+
+    def topic_seen(self, chat: int, thread_id: int, name: str) -> bool:
+        """Telegram announced a topic the bot made. If it is a case's, whose own topic was
+        never recorded (a crash between making it and recording it), it becomes that case's.
+        Returns False when it belongs to no case or to one that already has a topic: an orphan,
+        for the caller to delete."""
+        row = self.store.db.execute(
+            "SELECT id, thread_id FROM cases WHERE topic_name = ? ORDER BY id DESC LIMIT 1",
+            [name]).fetchone()
+        if row is None:
+            return False
+        case_id, known = row
+        if known == thread_id:
+            return True
+        if known is not None:
+            return False
+        self.cases.record_thread(case_id, chat, thread_id)
+        return True
+
+    def case_of_topic(self, chat: int, thread_id: int) -> Case | None:
+        return self.cases.in_thread(chat, thread_id)
+

@@ -1,18 +1,18 @@
-"""Builds the bot from settings and runs it: the application, inbox, outbox and handlers."""
+"""The Telegram channel assembled: the application, its handlers, the inbox and the sender."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
-from dataclasses import dataclass
-from datetime import timedelta
-from typing import Final
-from zoneinfo import ZoneInfo
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Final
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     ChatMemberHandler,
     ContextTypes,
@@ -20,154 +20,149 @@ from telegram.ext import (
 )
 
 from bot.core.content import Content
-from bot.core.keys import Keys
+from bot.core.conversation import Conversations
+from bot.core.delivery import Dispatch
 from bot.core.store import Store
-from bot.desk.desk import Desk, DeskSettings
-from bot.review import approvals
-from bot.settings import Settings, SettingsError
+from bot.desk.desk import Desk
+from bot.logs import describe
+from bot.settings import Settings
+from bot.telegram.calls import TELEGRAM
+from bot.telegram.channel import StaffChannel, TelegramChannel
 from bot.telegram.inbox import Inbox
-from bot.telegram.outbox import Outbox
 from bot.telegram.processor import PerChatUpdateProcessor
-from bot.telegram.seam import Conversations, Seam, utc_now
+from bot.telegram.seam import Seam
+from bot.telegram.sender import Retries, Sender
 from bot.telegram.staff_group import StaffGroup
-from flows import build_flows
 from flows.commands import MENU_COMMANDS
-from flows.hours import OfficeHours
-from flows.report import DESCRIPTION_LIMIT
 
 log = logging.getLogger(__name__)
 
-
-REMIND_EVERY: Final = 60.0  # seconds between looks for cases nobody has taken
-PRUNE_EVERY_TICKS: Final = 60  # retention runs hourly
-
-
-@dataclass
-class Bot:
-    application: Application  # type: ignore[type-arg]
-    store: Store
-    inbox: Inbox
-    outbox: Outbox
-    content: Content
-    desk: Desk
+PERSON_COMMANDS: Final = "general/commands"
+STAFF_COMMANDS: Final = "desk/commands"
+SETUP_RETRY_AT_MOST: Final = 300.0  # seconds between tries of the start-up calls
+HEALTHY_SILENCE: Final = 60.0  # seconds beyond the expected before a silence is unhealthy
 
 
-def content_globals(settings: Settings, hours: OfficeHours) -> dict[str, object]:
-    """Numbers the texts mention that come from configuration, not from the texts."""
-    return {"session_days": settings.session_days, "report_text_days": settings.report_text_days,
-            "desk_hours": hours.blocks(), "description_limit": DESCRIPTION_LIMIT}
+class TelegramSide:
+    """Everything of the Telegram channel that runs: polling, handling, sending."""
 
+    def __init__(self, settings: Settings, store: Store, content: Content, dispatch: Dispatch,
+                 conversations: Conversations, desk: Desk,
+                 clock: Callable[[], datetime]) -> None:
+        self.settings = settings
+        self.content = content
+        self.desk = desk
+        holder: dict[str, Inbox] = {}
+        processor = PerChatUpdateProcessor(
+            on_finished=lambda update: holder["inbox"].finished(update))
+        self.application = (
+            ApplicationBuilder()
+            .token(settings.require_token())
+            .base_url(settings.bot_base_url)
+            .base_file_url(settings.bot_file_url)
+            .updater(None)  # the durable inbox polls instead
+            .concurrent_updates(processor)
+            .connection_pool_size(128)
+            .pool_timeout(10.0)
+            .build()
+        )
+        self.inbox = holder["inbox"] = Inbox(self.application, store, settings.poll_timeout,
+                                             clock)
+        self.channel = TelegramChannel(store, clock)
+        self.sender = Sender(self.application.bot, store, desk, self.channel, clock,
+                             settings.send_rate,
+                             Retries(settings.send_attempts, settings.send_give_up_seconds))
+        dispatch.register(self.channel)
+        dispatch.register(StaffChannel())
+        dispatch.wake_on(TELEGRAM, self.sender.wake)
+        seam = Seam(conversations, content, store, self.channel, desk, StaffGroup(desk), clock)
 
-def build(settings: Settings) -> Bot:
-    token = settings.require_token()
-    keys = Keys(settings.require_secret())
-    store = Store(settings.database_path, keys)
-    hours = settings.office()
-    content = Content(settings.content_dir, content_globals(settings, hours))
-    holder: dict[str, Inbox] = {}
-    processor = PerChatUpdateProcessor(on_finished=lambda update: holder["inbox"].finished(update))
-    application = (
-        ApplicationBuilder()
-        .token(token)
-        .base_url(settings.bot_base_url)
-        .base_file_url(settings.bot_file_url)
-        .updater(None)  # the durable inbox polls instead
-        .concurrent_updates(processor)
-        .build()
-    )
-    inbox = holder["inbox"] = Inbox(application, store, settings.poll_timeout)
-    outbox = Outbox(application.bot, store, utc_now, settings.send_rate)
-    desk = Desk(store, content, DeskSettings(
-        staff_group_id=settings.staff_group_id,
-        staff=settings.staff_names(),
-        hours=hours,
-        timezone=ZoneInfo(settings.timezone),
-        remind_after=timedelta(minutes=settings.remind_minutes),
-    ), utc_now)
-    outbox.hooks = desk
-    conversations = Conversations(build_flows(), content, store, desk, utc_now)
-    seam = Seam(conversations, store, outbox, desk, StaffGroup(desk), utc_now)
+        application = self.application
+        # Handlers, in order; order matters.
+        # -1: an update already answered before a crash goes no further.
+        application.add_handler(TypeHandler(Update, seam.skip_if_done), group=-1)
+        # 0: the bot joined or left a chat; it leaves any group but the staff group.
+        application.add_handler(ChatMemberHandler(seam.on_membership,
+                                                  ChatMemberHandler.MY_CHAT_MEMBER))
+        # 1: the consultants' staff group: buttons, relay, commands. Stops here.
+        application.add_handler(TypeHandler(Update, seam.on_staff), group=1)
+        # 2: everything from a private chat: commands, text, buttons, media, edits. Anything
+        #    else (channel posts, other groups' messages) is ignored there and marked done by
+        #    the inbox.
+        application.add_handler(TypeHandler(Update, seam.on_private), group=2)
+        application.add_error_handler(_log_error)
+        self._tasks: list[asyncio.Task[None]] = []
 
-    # Handlers, in order; order matters.
-    # -1: an update already answered before a crash goes no further.
-    application.add_handler(TypeHandler(Update, seam.skip_if_done), group=-1)
-    # 0: the bot joined or left a chat; it leaves any group but the staff group.
-    application.add_handler(ChatMemberHandler(seam.on_membership,
-                                              ChatMemberHandler.MY_CHAT_MEMBER))
-    # 1: the consultants' staff group: buttons, relay, /sager, /luk, /svar. Stops here.
-    application.add_handler(TypeHandler(Update, seam.on_staff), group=1)
-    # 2: everything from a private chat: commands, text, buttons, media, edits. Anything
-    #    else (channel posts, other groups' messages) is ignored there and marked done by
-    #    the inbox.
-    application.add_handler(TypeHandler(Update, seam.on_private), group=2)
-    application.add_error_handler(_log_error)
-    return Bot(application, store, inbox, outbox, content, desk)
+    async def start(self) -> None:
+        """Replay what was left, then poll and send. Telegram's start-up settings (command
+        menus) are retried in the background: a failing call there stops nothing."""
+        await self.application.initialize()
+        await self.application.start()
+        self.sender.start()
+        await self.inbox.replay()
+        self._tasks = [asyncio.create_task(self.inbox.run(), name="inbox"),
+                       asyncio.create_task(self._set_up(), name="telegram-setup")]
+
+    @property
+    def polling(self) -> asyncio.Task[None]:
+        return self._tasks[0]
+
+    def health(self) -> dict[str, Any]:
+        """Is Telegram answering, is the inbox moving, is the outbox draining."""
+        now = time.time()
+        store = self.sender.store
+        polled = self.inbox.last_poll
+        oldest = store.oldest_due()
+        report: dict[str, Any] = {
+            "last_poll_seconds": None if polled is None else round(now - polled, 1),
+            "last_send_seconds": (None if self.sender.last_success is None
+                                  else round(now - self.sender.last_success, 1)),
+            "inbox_pending": len(store.inbox_pending_ids()),
+            "outbox": store.outbox_size(),
+            "outbox_oldest_seconds": None if oldest is None else round(now - oldest, 1),
+            "dead_letters": store.dead_letter_count(),
+        }
+        poll_limit = self.settings.poll_timeout + HEALTHY_SILENCE
+        report["ok"] = (polled is not None and now - polled < poll_limit
+                        and (oldest is None or now - oldest < self.settings.send_give_up_seconds
+                             + HEALTHY_SILENCE))
+        return report
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.application.stop()
+        await self.sender.stop()
+        await self.application.shutdown()
+
+    async def _set_up(self) -> None:
+        wait = 2.0
+        while True:
+            try:
+                await self._configure()
+                return
+            except TelegramError as error:
+                log.warning("Telegram's start-up settings failed (%s); retrying in %.0fs",
+                            type(error).__name__, wait)
+                await asyncio.sleep(wait * random.uniform(0.8, 1.2))
+                wait = min(SETUP_RETRY_AT_MOST, wait * 2)
+
+    async def _configure(self) -> None:
+        bot = self.application.bot
+        await bot.delete_webhook()
+        people = self.content.command_descriptions(PERSON_COMMANDS)
+        await bot.set_my_commands([BotCommand(name, people[name]) for name in MENU_COMMANDS],
+                                  scope=BotCommandScopeAllPrivateChats())
+        if self.desk.group is not None:
+            staff = self.content.command_descriptions(STAFF_COMMANDS)
+            await bot.set_my_commands([BotCommand(name, text) for name, text in staff.items()],
+                                      scope=BotCommandScopeChat(self.desk.group))
+        log.info("Telegram's command menus set")
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the kind of failure and the update number, never the update's content."""
+    """Log the kind of failure, where, and the update number; never the update's content,
+    not even in the exception's message (it may quote what someone sent)."""
     number = update.update_id if isinstance(update, Update) else None
-    error = context.error
-    log.error("handling update %s failed: %s", number, type(error).__name__,
-              exc_info=(type(error), error, error.__traceback__) if error else None)
-
-
-async def _remind(bot: Bot, settings: Settings) -> None:
-    """Once a minute: remind of unclaimed cases; once an hour: retention."""
-    ticks = 0
-    while True:
-        await asyncio.sleep(REMIND_EVERY)
-        if bot.desk.remind():
-            bot.outbox.wake()
-        ticks += 1
-        if ticks % PRUNE_EVERY_TICKS == 0:
-            bot.store.prune(utc_now(), settings.session_days, settings.report_text_days)
-
-
-def check_approvals(settings: Settings) -> None:
-    """Unapproved texts: refused when the deployment requires approval, else a warning."""
-    review = approvals.status(settings.content_dir)
-    if not review.unapproved:
-        return
-    if settings.require_approved:
-        raise SettingsError(
-            f"SSPBOT_REQUIRE_APPROVED is set, but {len(review.changed)} texts changed since "
-            f"approval and {len(review.never)} were never approved; see `sspbot content status`"
-        )
-    log.warning("%d texts changed since approval and %d were never approved",
-                len(review.changed), len(review.never))
-
-
-async def run(settings: Settings) -> None:
-    """Run until SIGINT/SIGTERM: replay the inbox, then poll, handle and send."""
-    check_approvals(settings)
-    bot = build(settings)
-    application = bot.application
-    await application.initialize()
-    await application.bot.delete_webhook()
-    descriptions = bot.content.command_descriptions()
-    await application.bot.set_my_commands(
-        [BotCommand(name, descriptions[name]) for name in MENU_COMMANDS]
-    )
-    bot.store.prune(utc_now(), settings.session_days, settings.report_text_days)
-    await application.start()
-    bot.outbox.start()
-    await bot.inbox.replay()
-    polling = asyncio.create_task(bot.inbox.run(), name="inbox")
-    reminders = asyncio.create_task(_remind(bot, settings), name="reminders")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    log.info("bot running")
-    stopped = asyncio.create_task(stop.wait())
-    await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
-    polling.cancel()
-    reminders.cancel()
-    await asyncio.gather(polling, reminders, return_exceptions=True)
-    await application.stop()
-    await bot.outbox.stop()
-    await application.shutdown()
-    bot.store.close()
-    if polling.done() and not polling.cancelled() and polling.exception():
-        raise polling.exception()  # type: ignore[misc]
+    log.error("handling update %s failed: %s", number, describe(context.error))

@@ -1,0 +1,73 @@
+"""One step of a person's conversation, whatever the channel: load the session, step the flow,
+carry out its effects, render its replies and queue them, all in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.content import Content
+from bot.core.delivery import Dispatch, Outgoing, Person, Retire, ToPerson
+from bot.core.store import Store
+from flows.engine import Effect, Event, EventKind, Facts, Flows, Outcome
+
+log = logging.getLogger(__name__)
+
+STARTED: str = "conversation_started"  # a counter: an audience was chosen in a new session
+
+
+class Desk(Protocol):
+    """What a conversation asks of the consultants' desk (bot/desk implements it)."""
+
+    def facts(self, person_key: str) -> Facts: ...
+
+    def apply(self, effect: Effect, person: Person, audience: str | None) -> list[Outgoing]: ...
+
+
+class Conversations:
+    """Steps one person's conversation. Callers hold the transaction."""
+
+    def __init__(self, flows: Flows, content: Content, store: Store, dispatch: Dispatch,
+                 clock: Callable[[], datetime], new_code: Callable[[], str]) -> None:
+        self.flows = flows
+        self.content = content
+        self.store = store
+        self.dispatch = dispatch
+        self.clock = clock
+        self.new_code = new_code
+        self.desk: Desk | None = None  # set once the desk exists; it steps conversations too
+
+    def converse(self, person: Person, event: Event, pressed: str | None = None) -> Outcome:
+        """`pressed`: the channel's handle of the message whose button was pressed, if it can
+        be replaced by the answer."""
+        assert self.desk is not None
+        before = self.store.load_session(person.key)
+        facts = replace(self.desk.facts(person.key), fresh_code=self.new_code())
+        outcome = self.flows.step(before, event, facts)
+        audience = outcome.session.audience
+        items: list[Outgoing] = []
+        for effect in outcome.effects:
+            items += self.desk.apply(effect, person, audience)
+        channel = person.route.channel
+        replaced = False
+        for reply in outcome.replies:
+            rendered = self.content.render(reply, audience, channel)
+            replaces = pressed if reply.replaces_pressed and not replaced else None
+            replaced = replaced or replaces is not None
+            items.append(ToPerson(person, rendered, replaces))
+        moved_on = before is None or outcome.session.step != before.step
+        if pressed is not None and moved_on and not replaced:
+            items.insert(0, Retire(person, pressed))  # its buttons belong to a step gone by
+        forget = any(effect.kind == "forget" for effect in outcome.effects)
+        now = self.clock()
+        self.store.save_session(person.key, None if forget else outcome.session, now)
+        restarted = event.kind is EventKind.COMMAND and event.value == "start"
+        if audience is not None and (before is None or before.audience is None or restarted):
+            self.store.count(STARTED, now, audience, channel)
+        self.dispatch.post(items)
+        log.info("%s -> %s.%s, %d deliveries", event.kind, outcome.session.flow,
+                 outcome.session.state, len(items))
+        return outcome

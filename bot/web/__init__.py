@@ -1,0 +1,1 @@
+"""The web chat: the same conversations for people without Telegram, anonymous, in a browser."""
