@@ -116,7 +116,8 @@ async def run(settings: Settings) -> None:
     core = build_core(settings)
     telegram = TelegramSide(settings, core.store, core.content, core.dispatch,
                             core.conversations, core.desk, utc_now)
-    web = WebSide(core, health=telegram) if settings.web else None
+    web = (WebSide(settings, core.store, core.content, core.dispatch, core.conversations,
+                   health=telegram) if settings.web else None)
     _retention(core)
     await telegram.start()
     if web is not None:

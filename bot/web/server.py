@@ -9,20 +9,20 @@ import json
 import logging
 import re
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import Any, Final, Protocol
 
 from aiohttp import web
 from jinja2 import Environment, select_autoescape
 
 from bot.core.commands import command_of_text
-from bot.core.delivery import Person, Route
+from bot.core.content import Content
+from bot.core.conversation import Conversations
+from bot.core.delivery import Dispatch, Person, Route
 from bot.core.store import Store, hour_of
+from bot.settings import Settings
 from bot.web.channel import WEB, WebChannel
 from bot.web.limits import Limits
 from flows.engine import Event, EventKind
-
-if TYPE_CHECKING:
-    from bot.service import Core
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +69,16 @@ async def strict_headers(request: web.Request, handler: Any) -> web.StreamRespon
 class WebSide:
     """The web server of the running bot: web chat and health, on one port."""
 
-    def __init__(self, core: Core, health: Health | None = None) -> None:
-        self.core = core
-        self.store: Store = core.store
-        self.settings = core.settings
-        self.channel = WebChannel(core.store)
-        core.dispatch.register(self.channel)
-        core.dispatch.wake_on(WEB, self.channel.wake)
+    def __init__(self, settings: Settings, store: Store, content: Content, dispatch: Dispatch,
+                 conversations: Conversations, health: Health | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.content = content
+        self.dispatch = dispatch
+        self.conversations = conversations
+        self.channel = WebChannel(store)
+        dispatch.register(self.channel)
+        dispatch.wake_on(WEB, self.channel.wake)
         self.limits = Limits()
         self.health_of = health
         self.app = web.Application(client_max_size=BODY_LIMIT, middlewares=[strict_headers])
@@ -117,13 +120,13 @@ class WebSide:
     # --- the page ------------------------------------------------------------------
 
     def _render_page(self) -> bytes:
-        labels = self.core.content.template(PAGE_LABELS, None).make_module()
+        labels = self.content.template(PAGE_LABELS, None).make_module()
         page = resources.files("bot.web").joinpath("templates", "page.html").read_text()
         env = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
                           lstrip_blocks=True)
         html = env.from_string(page).render(
             labels=labels, exit_url=self.settings.web_exit_url,
-            contacts=self.core.content.environment(None).globals["contacts"])
+            contacts=self.content.environment(None).globals["contacts"])
         return html.encode()
 
     async def page(self, request: web.Request) -> web.Response:
@@ -176,12 +179,12 @@ class WebSide:
         with self.store.transaction():
             if seq <= self._last_seq(person.key):
                 return web.json_response({"ok": True, "again": True})
-            self.core.conversations.converse(person, event)
+            self.conversations.converse(person, event)
             self.store.db.execute(
                 """INSERT INTO web_inputs (person_key, last_seq, touched_hour) VALUES (?, ?, ?)
                    ON CONFLICT (person_key) DO UPDATE SET last_seq = excluded.last_seq,
                    touched_hour = excluded.touched_hour""",
-                [person.key, seq, hour_of(self.core.dispatch.clock())])
+                [person.key, seq, hour_of(self.dispatch.clock())])
         return web.json_response({"ok": True}, status=202)
 
     @staticmethod
@@ -220,7 +223,7 @@ class WebSide:
         """Quick exit: the page is already gone; forget the conversation here too."""
         person = self._person(request)
         with self.store.transaction():
-            self.core.conversations.converse(person, Event(EventKind.COMMAND, HIDE))
+            self.conversations.converse(person, Event(EventKind.COMMAND, HIDE))
             self.store.drop_lane(person.key)
             self.store.db.execute("DELETE FROM web_inputs WHERE person_key = ?", [person.key])
         return web.json_response({"ok": True})
