@@ -10,12 +10,15 @@ from typing import Final
 
 EXCLUSIONS: Final = "lint-exclusions.toml"
 NAMES: Final = "lint-names.toml"
+WORDS: Final = "lint-words.toml"
 _EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _STATEMENT = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 # Words that tell of English left in a Danish text.
 _ENGLISH = re.compile(r"\b(the|click|please|button|todo|fixme|lorem|ipsum|sorry)\b",
                       re.IGNORECASE)
+# A range of numbers takes an en dash: kl. 9\u201315, 10\u201312 år.
+_HYPHEN_RANGE = re.compile(r"(?<![\w-])\d{1,2}-\d{1,2}(?![\w-])")
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,18 @@ def names(root: Path) -> dict[str, list[str]]:
         return {right: list(wrong) for right, wrong in tomllib.load(file).items()}
 
 
+def words(root: Path) -> dict[str, str]:
+    """Phrases to avoid and what to write instead (content/lint-words.toml)."""
+    path = root / WORDS
+    if not path.exists():
+        return {}
+    with path.open("rb") as file:
+        return {str(k): str(v) for k, v in tomllib.load(file).items()}
+
+
 def check_text(template: str, source: str,
-               spellings: dict[str, list[str]] | None = None) -> list[Finding]:
+               spellings: dict[str, list[str]] | None = None,
+               avoid: dict[str, str] | None = None) -> list[Finding]:
     findings: list[Finding] = []
     for number, line in enumerate(_prose(source).splitlines(), start=1):
         def add(rule: str, line: str = line, number: int = number) -> None:
@@ -54,6 +67,11 @@ def check_text(template: str, source: str,
             add("double space")
         if _ENGLISH.search(line):
             add("English word left in")
+        if _HYPHEN_RANGE.search(line):
+            add("range: write an en dash (9\u201315), not a hyphen")
+        for phrase, instead in (avoid or {}).items():
+            if phrase.lower() in line.lower():
+                add(f"phrase: {instead}")
         for right, wrong in (spellings or {}).items():
             if any(spelling in line for spelling in wrong):
                 add(f"name: write {right}")
@@ -77,9 +95,11 @@ def exclusions(root: Path) -> set[tuple[str, str]]:
 def lint(root: Path) -> list[Finding]:
     excluded = exclusions(root)
     spellings = names(root)
+    avoid = words(root)
     findings = []
     for path in sorted(root.rglob("*.j2")):
         name = str(path.relative_to(root))
-        findings += [f for f in check_text(name, path.read_text(encoding="utf-8"), spellings)
+        findings += [f for f in check_text(name, path.read_text(encoding="utf-8"), spellings,
+                                           avoid)
                      if (f.template, f.rule.split(":")[0]) not in excluded]
     return findings
