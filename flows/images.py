@@ -1,4 +1,4 @@
-"""Advice on images and consent: six short situations, pages by age, and a consent quiz."""
+"""Advice for young people: images and consent, pressure, grooming, fakes, hard thoughts."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ AGES: Final = ("child", "teen", "youth")
 
 # Each situation is a few pages read with a "next" button, different per age: the youngest
 # get fewer, concrete pages that point to adults; the oldest get the law and its nuance.
+# An age missing from a situation does not see it offered (grooming is for 13-19).
 SITUATIONS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "considering": {
         "child": ("considering_rule",),
@@ -26,10 +27,19 @@ SITUATIONS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "teen": ("shared_not_your_fault", "shared_evidence", "shared_remove", "shared_report"),
         "youth": ("shared_not_your_fault", "shared_evidence", "shared_remove", "shared_report"),
     },
+    "fake": {
+        "child": ("fake_not_your_fault", "shared_tell_adult"),
+        "teen": ("fake_not_your_fault", "shared_evidence", "fake_remove", "shared_report"),
+        "youth": ("fake_not_your_fault", "shared_evidence", "fake_remove", "shared_report"),
+    },
     "pressured": {
         "child": ("pressured_stop",),
-        "teen": ("pressured_stop", "pressured_steps"),
-        "youth": ("pressured_stop", "pressured_steps"),
+        "teen": ("pressured_stop", "pressured_steps", "pressured_help"),
+        "youth": ("pressured_stop", "pressured_steps", "pressured_help"),
+    },
+    "grooming": {
+        "teen": ("grooming_signs", "grooming_steps"),
+        "youth": ("grooming_signs", "grooming_steps"),
     },
     "received": {
         "child": ("received_delete",),
@@ -41,6 +51,11 @@ SITUATIONS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
         "teen": ("ishared_way_back", "ishared_consequences", "ishared_help"),
         "youth": ("ishared_way_back", "ishared_consequences", "ishared_help"),
     },
+    "hard_thoughts": {
+        "child": ("thoughts_child",),
+        "teen": ("thoughts_selfharm", "thoughts_help"),
+        "youth": ("thoughts_selfharm", "thoughts_help"),
+    },
     "consent": {
         "child": ("quiz_1", "quiz_1_feedback", "quiz_2", "quiz_2_feedback", "quiz_3",
                   "quiz_3_feedback"),
@@ -51,9 +66,14 @@ SITUATIONS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     },
 }
 QUIZ_ANSWERS: Final = ("a", "b", "c")
-# Situations where someone may be looking over the shoulder: quick exit on every page.
-SENSITIVE: Final = frozenset({"mine_shared", "pressured"})
-URGENT: Final = frozenset({"pressured"})
+# Situations where someone may be looking over the shoulder: quick exit on every page, and
+# every page stays on screen (new message per page) so numbers and links can be read again.
+SENSITIVE: Final = frozenset({"mine_shared", "fake", "pressured", "grooming", "hard_thoughts"})
+# Situations that end by offering a consultant at once, as an urgent case with this subject.
+URGENT: Final = {"mine_shared": "image_shared", "fake": "fake_image", "pressured": "extortion",
+                 "grooming": "grooming", "hard_thoughts": "selfharm"}
+# Other pages that carry phone numbers or links, and so stay on screen too.
+CARRIES_CONTACTS: Final = frozenset({"received_help", "ishared_help"})
 
 PAGES: Final = tuple(dict.fromkeys(page for ages in SITUATIONS.values()
                                    for pages in ages.values() for page in pages))
@@ -63,17 +83,33 @@ State: Final[type[StrEnum]] = StrEnum(  # type: ignore[misc]
         "choosing_situation", *PAGES, "finished", "finished_urgent")})
 
 
-def situation_of(page: str) -> str:
-    return next(name for name, ages in SITUATIONS.items()
-                if any(page in pages for pages in ages.values()))
+def situations_of(page: str) -> set[str]:
+    return {name for name, ages in SITUATIONS.items()
+            if any(page in pages for pages in ages.values())}
 
 
-def audience_is(audience: str) -> Any:
+def ages_of(situation: str) -> frozenset[str]:
+    return frozenset(SITUATIONS[situation])
+
+
+def reading(audience: str, situation: str) -> Any:
+    """A condition: this reader, in this situation (a page can belong to several)."""
     def condition(event: EventData) -> bool:
-        return turn_of(event).audience == audience
+        turn = turn_of(event)
+        return turn.audience == audience and turn.data.get("situation") == situation
 
-    condition.__name__ = f"audience_is_{audience}"
+    condition.__name__ = f"reading_{situation}_as_{audience}"
     return condition
+
+
+def remember_situation(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.data.clear()
+    turn.data["situation"] = turn.event.value
+
+
+def forget_situation(event: EventData) -> None:
+    turn_of(event).data.clear()
 
 
 def remember_answer(event: EventData) -> None:
@@ -82,8 +118,9 @@ def remember_answer(event: EventData) -> None:
 
 
 def offer_urgent_consultant(event: EventData) -> None:
-    """From the pressure situation a consultant is offered at once, and the case is urgent."""
-    turn_of(event).data.update({"urgent": True, "subject": "extortion"})
+    """At the end of a serious situation a consultant is offered at once, as an urgent case."""
+    turn = turn_of(event)
+    turn.data.update({"urgent": True, "subject": URGENT[turn.data["situation"]]})
 
 
 BACK: Final = Choice("menu", "menu_asked", label="menu")
@@ -92,11 +129,13 @@ NEXT: Final = Choice("next", "next_asked", label="next")
 
 
 def _prompt(page: str) -> Prompt:
-    footer = (BACK, HIDE) if situation_of(page) in SENSITIVE else (BACK,)
+    sensitive = bool(situations_of(page) & SENSITIVE)
+    footer = (BACK, HIDE) if sensitive else (BACK,)
+    keep = sensitive or page in CARRIES_CONTACTS
     if page.startswith("quiz_") and not page.endswith("_feedback"):
         return Prompt(page, f"images/{page}",
                       tuple(Choice(a, "quiz_answered") for a in QUIZ_ANSWERS), footer=footer)
-    return Prompt(page, f"images/{page}", (NEXT,), footer=footer)
+    return Prompt(page, f"images/{page}", (NEXT,), footer=footer, keep=keep)
 
 
 END_CHOICES: Final = (
@@ -107,10 +146,11 @@ END_CHOICES: Final = (
 )
 PROMPTS: Final = (
     Prompt("choosing_situation", "images/choosing_situation",
-           tuple(Choice(name, "situation_chosen") for name in SITUATIONS), footer=(BACK,)),
+           tuple(Choice(name, "situation_chosen", ages_of(name)) for name in SITUATIONS),
+           footer=(BACK,)),
     *(_prompt(page) for page in PAGES),
     Prompt("finished", "images/finished", END_CHOICES),
-    Prompt("finished_urgent", "images/finished_urgent", END_CHOICES, footer=(HIDE,)),
+    Prompt("finished_urgent", "images/finished_urgent", END_CHOICES, footer=(HIDE,), keep=True),
 )
 
 
@@ -118,17 +158,16 @@ def _situation_transitions() -> list[dict[str, Any]]:
     table: list[dict[str, Any]] = []
     for situation, ages in SITUATIONS.items():
         done = "finished_urgent" if situation in URGENT else "finished"
-        for audience in AGES:
-            pages = ages[audience]
+        for audience, pages in ages.items():
             table.append({"trigger": "situation_chosen", "source": "choosing_situation",
-                          "dest": pages[0], "conditions": [
-                              audience_is(audience),
+                          "dest": pages[0], "before": remember_situation, "conditions": [
+                              lambda e, a=audience: turn_of(e).audience == a,
                               lambda e, s=situation: turn_of(e).event.value == s]})
             for here, there in zip(pages, (*pages[1:], done), strict=True):
                 trigger = "quiz_answered" if here.startswith("quiz_") and not here.endswith(
                     "_feedback") else "next_asked"
                 move: dict[str, Any] = {"trigger": trigger, "source": here, "dest": there,
-                                        "conditions": audience_is(audience)}
+                                        "conditions": reading(audience, situation)}
                 if trigger == "quiz_answered":
                     move["before"] = remember_answer
                 if there == "finished_urgent":
@@ -147,12 +186,12 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "more_asked", "source": ["finished", "finished_urgent"],
      "dest": "choosing_situation"},
     {"trigger": "menu_asked", "source": _EVERY_PAGE, "dest": None,
-     "after": enter_flow("start", "at_menu")},
+     "after": [forget_situation, enter_flow("start", "at_menu")]},
     {"trigger": "conversation_hidden", "source": _EVERY_PAGE, "dest": None,
      "after": quick_exit},
 ]
 
-SHOWN_TO: Final = {page: frozenset(a for a in AGES for pages in (ages[a] for ages in
-                                                                  SITUATIONS.values())
-                                    if page in pages) for page in PAGES}
+SHOWN_TO: Final = {page: frozenset(a for ages in SITUATIONS.values()
+                                   for a, pages in ages.items() if page in pages)
+                   for page in PAGES}
 FLOW: Final = Flow(NAME, State, "choosing_situation", PROMPTS, TRANSITIONS, YOUNG, SHOWN_TO)

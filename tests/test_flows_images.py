@@ -6,7 +6,7 @@ import pytest
 
 from flows import build_flows
 from flows.engine import Event, EventKind, Facts, Outcome, Session
-from flows.images import AGES, SENSITIVE, SITUATIONS
+from flows.images import AGES, SENSITIVE, SITUATIONS, URGENT
 
 FLOWS = build_flows()
 
@@ -26,8 +26,11 @@ def open_situation(situation: str, audience: str) -> Outcome:
     return press(chooser.session, situation)
 
 
-@pytest.mark.parametrize("audience", AGES)
-@pytest.mark.parametrize("situation", list(SITUATIONS))
+EVERY_READING = [(situation, audience) for situation, ages in SITUATIONS.items()
+                 for audience in ages]
+
+
+@pytest.mark.parametrize(("situation", "audience"), EVERY_READING)
 def test_each_situation_reads_page_by_page_to_the_end(situation: str, audience: str) -> None:
     outcome = open_situation(situation, audience)
     seen = []
@@ -37,17 +40,30 @@ def test_each_situation_reads_page_by_page_to_the_end(situation: str, audience: 
         buttons = choices(outcome)
         assert "menu" in buttons  # leave at any step
         assert ("hide" in buttons) == (situation in SENSITIVE)
+        prompt = FLOWS.by_name["images"].prompts[outcome.session.state]
+        assert prompt.keep or situation not in SENSITIVE  # numbers and links stay on screen
         answer = "b" if "b" in buttons else "next"
         outcome = press(outcome.session, answer)
         if seen[-1].startswith("quiz_") and not seen[-1].endswith("_feedback"):
             assert outcome.replies[-1].variables["answer"] == "b"
     assert tuple(seen) == SITUATIONS[situation][audience]
     assert choices(outcome)[:3] == ["report", "consultant", "more"]
+    assert outcome.session.state == ("finished_urgent" if situation in URGENT else "finished")
+
+
+def test_each_age_is_offered_only_its_own_situations() -> None:
+    for audience in AGES:
+        chooser = press(Session("start", "at_menu", audience, 2), "images")
+        offered = choices(chooser)[:-1]  # the last is the way back to the menu
+        assert offered == [s for s, ages in SITUATIONS.items() if audience in ages]
+    assert "grooming" not in SITUATIONS or "child" not in SITUATIONS["grooming"]
+    refused = press(press(Session("start", "at_menu", "child", 2), "images").session, "grooming")
+    assert refused.replies[0].template == "general/stale_button"
 
 
 def test_the_youngest_get_fewer_pages_than_the_oldest() -> None:
     for situation, ages in SITUATIONS.items():
-        assert len(ages["child"]) <= len(ages["youth"]), situation
+        assert len(ages.get("child", ())) <= len(ages["youth"]), situation
     assert "considering_law" not in SITUATIONS["considering"]["child"]
 
 
@@ -59,16 +75,29 @@ def test_every_quiz_answer_gets_its_own_kind_feedback(answer: str) -> None:
     assert feedback.replies[-1].variables["answer"] == answer
 
 
-def test_pressure_offers_an_urgent_consultant_directly() -> None:
-    outcome = open_situation("pressured", "youth")
+@pytest.mark.parametrize("situation", sorted(URGENT))
+@pytest.mark.parametrize("desk_open", [True, False])
+def test_serious_situations_offer_an_urgent_consultant_directly(situation: str,
+                                                                desk_open: bool) -> None:
+    outcome = open_situation(situation, "youth")
     while outcome.session.state != "finished_urgent":
         outcome = press(outcome.session, "next")
-    chat = press(outcome.session, "consultant", Facts(desk_open=True))
-    assert (chat.session.flow, chat.session.state) == ("consultant", "intro_open")
-    asked = press(chat.session, "start_chat")
-    opened = FLOWS.step(asked.session, Event(EventKind.TEXT, "De truer mig"))
+    facts = Facts(desk_open=desk_open)
+    chat = press(outcome.session, "consultant", facts)
+    assert (chat.session.flow, chat.session.state) == (
+        "consultant", "intro_open" if desk_open else "intro_closed")
+    asked = press(chat.session, "start_chat" if desk_open else "leave_message", facts)
+    opened = FLOWS.step(asked.session, Event(EventKind.TEXT, "De truer mig"), facts)
     (effect,) = opened.effects
-    assert effect.payload["urgent"] is True and effect.payload["subject"] == "extortion"
+    assert effect.payload["urgent"] is True and effect.payload["subject"] == URGENT[situation]
+
+
+def test_leaving_for_the_menu_forgets_the_urgency() -> None:
+    outcome = open_situation("pressured", "teen")
+    while outcome.session.state != "finished_urgent":
+        outcome = press(outcome.session, "next")
+    at_menu = press(outcome.session, "menu")
+    assert (at_menu.session.state, dict(at_menu.session.data)) == ("at_menu", {})
 
 
 @pytest.mark.parametrize(("choice", "flow", "state"), [
