@@ -1,4 +1,5 @@
-"""Parents: talking with your child about online life, signs, when something has happened."""
+"""Parents: talking with your child about online life, signs, when something has happened;
+every page reads the child's age."""
 
 from __future__ import annotations
 
@@ -27,6 +28,9 @@ class State(StrEnum):
     SIGNS_NEXT = "signs_next"
     # When something has happened
     CHOOSING_WHAT_HAPPENED = "choosing_what_happened"
+    BULLIED_LISTEN = "bullied_listen"
+    BULLIED_SCHOOL = "bullied_school"
+    BULLIED_HELP = "bullied_help"
     EXPOSED_CALM = "exposed_calm"
     EXPOSED_EVIDENCE = "exposed_evidence"
     EXPOSED_HELP = "exposed_help"
@@ -44,11 +48,15 @@ TOPICS: Final = {
     "class": (State.CLASS_TOGETHER,),
 }
 HAPPENINGS: Final = {
+    "bullied": (State.BULLIED_LISTEN, State.BULLIED_SCHOOL, State.BULLIED_HELP),
     "exposed": (State.EXPOSED_CALM, State.EXPOSED_EVIDENCE, State.EXPOSED_HELP),
     "shared": (State.SHARED_STEPS, State.SHARED_STEPS_MORE),
     "dont": (State.DONT_LIST,),
 }
 READING: Final = [page for group in (*TOPICS.values(), *HAPPENINGS.values()) for page in group]
+# Pages with phone numbers or links stay on screen when the parent reads on.
+CARRIES_CONTACTS: Final = frozenset({State.SIGNS_NEXT, State.BULLIED_HELP, State.EXPOSED_HELP,
+                                     State.SHARED_STEPS_MORE})
 
 
 def remember_child_age(event: EventData) -> None:
@@ -78,7 +86,8 @@ PROMPTS: Final = (
            footer=(BACK,)),
     Prompt(State.CHOOSING_WHAT_HAPPENED, "parents/choosing_what_happened",
            tuple(Choice(name, "happening_chosen") for name in HAPPENINGS), footer=(BACK,)),
-    *(Prompt(page, f"parents/{page}", (NEXT,), footer=(BACK,)) for page in READING),
+    *(Prompt(page, f"parents/{page}", (NEXT,), footer=(BACK,), keep=page in CARRIES_CONTACTS)
+      for page in READING),
     Prompt(State.FINISHED, "parents/finished",
            (Choice("consultant", "consultant_asked"), Choice("more", "more_asked")),
            footer=(BACK,)),
