@@ -1,4 +1,5 @@
-"""The action card: a checklist a teacher or club worker follows while a pupil is waiting."""
+"""The handlekort (the strategy's tiltag 4): a checklist for a teacher or club worker after a
+child has told them about a digital violation. Every step can go back one step or stop."""
 
 from __future__ import annotations
 
@@ -19,11 +20,22 @@ class State(StrEnum):
     ASKING_DANGER = "asking_danger"  # 1. is the child in danger now?
     DANGER_NOW = "danger_now"  # call 112, then go on
     TAKING_CARE = "taking_care"  # 2. listen, don't blame, don't promise secrecy
-    SECURING_EVIDENCE = "securing_evidence"  # 3. without spreading it
+    SECURING_EVIDENCE = "securing_evidence"  # 3. the child's own words, evidence not spread
     ASSESSING = "assessing"  # 4. green, yellow or red
-    INVOLVING = "involving"  # 5. parents, leadership, SSP, the duty to notify, police
-    FOLLOWING_UP = "following_up"  # 6. the class, the one who did it
+    INVOLVING = "involving"  # 5. parents, leadership, SSP, both centres, the duty to notify
+    FOLLOWING_UP = "following_up"  # 6. the exposed child, mediation, the class, the one who did it
     FINISHED = "finished"  # summary to keep, contact SSP
+
+
+# The step before each step, for "Tilbage"; after danger now, step 2 goes back to it.
+PREVIOUS: Final = {
+    State.DANGER_NOW: State.ASKING_DANGER,
+    State.SECURING_EVIDENCE: State.TAKING_CARE,
+    State.ASSESSING: State.SECURING_EVIDENCE,
+    State.INVOLVING: State.ASSESSING,
+    State.FOLLOWING_UP: State.INVOLVING,
+    State.FINISHED: State.FOLLOWING_UP,
+}
 
 
 def remember_level(event: EventData) -> None:
@@ -42,33 +54,56 @@ def mark_danger(event: EventData) -> None:
     turn_of(event).data["danger"] = True
 
 
-BACK: Final = Choice("menu", "menu_asked", label="menu")
+def mark_no_danger(event: EventData) -> None:
+    turn_of(event).data["danger"] = False
+
+
+def came_through_danger(event: EventData) -> bool:
+    return bool(turn_of(event).data.get("danger"))
+
+
+BACK: Final = Choice("back", "back_asked", label="back")
+CANCEL: Final = Choice("menu", "menu_asked", label="cancel")
 NEXT: Final = Choice("next", "next_asked", label="done_next")
+STEP_FOOTER: Final = (BACK, CANCEL)
+# Steps with a phone number stay on screen when the reader moves on.
+CARRIES_CONTACTS: Final = frozenset({State.DANGER_NOW, State.INVOLVING})
+
+
+def step(state: State, *choices: Choice, columns: int = 1) -> Prompt:
+    return Prompt(state, f"action_card/{state}", choices or (NEXT,), footer=STEP_FOOTER,
+                  columns=columns, keep=state in CARRIES_CONTACTS)
+
 
 PROMPTS: Final = (
     Prompt(State.ASKING_DANGER, "action_card/asking_danger",
-           (Choice("yes", "danger_answered"), Choice("no", "no_danger")), footer=(BACK,),
+           (Choice("yes", "danger_answered"), Choice("no", "no_danger")), footer=(CANCEL,),
            columns=2),
-    Prompt(State.DANGER_NOW, "action_card/danger_now", (NEXT,), footer=(BACK,)),
-    Prompt(State.TAKING_CARE, "action_card/taking_care", (NEXT,), footer=(BACK,)),
-    Prompt(State.SECURING_EVIDENCE, "action_card/securing_evidence", (NEXT,), footer=(BACK,)),
-    Prompt(State.ASSESSING, "action_card/assessing",
-           tuple(Choice(level, "level_chosen") for level in LEVELS), footer=(BACK,)),
-    Prompt(State.INVOLVING, "action_card/involving", (NEXT,), footer=(BACK,)),
-    Prompt(State.FOLLOWING_UP, "action_card/following_up", (NEXT,), footer=(BACK,)),
-    Prompt(State.FINISHED, "action_card/finished",
-           (Choice("summary", "summary_asked"), Choice("consultant", "consultant_asked"),
-            Choice("again", "restarted")), footer=(BACK,)),
+    step(State.DANGER_NOW),
+    step(State.TAKING_CARE),
+    step(State.SECURING_EVIDENCE),
+    step(State.ASSESSING, *(Choice(level, "level_chosen") for level in LEVELS), columns=3),
+    step(State.INVOLVING),
+    step(State.FOLLOWING_UP),
+    step(State.FINISHED, Choice("summary", "summary_asked"),
+         Choice("consultant", "consultant_asked"), Choice("again", "restarted")),
 )
 
 TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "danger_answered", "source": State.ASKING_DANGER, "dest": State.DANGER_NOW,
      "after": mark_danger},
-    {"trigger": "no_danger", "source": State.ASKING_DANGER, "dest": State.TAKING_CARE},
+    {"trigger": "no_danger", "source": State.ASKING_DANGER, "dest": State.TAKING_CARE,
+     "after": mark_no_danger},
     *pages((State.DANGER_NOW, State.TAKING_CARE, State.SECURING_EVIDENCE), State.ASSESSING),
     {"trigger": "level_chosen", "source": State.ASSESSING, "dest": State.INVOLVING,
      "before": remember_level},
     *pages((State.INVOLVING, State.FOLLOWING_UP), State.FINISHED),
+    # One step back, from every step but the first.
+    {"trigger": "back_asked", "source": State.TAKING_CARE, "dest": State.DANGER_NOW,
+     "conditions": came_through_danger},
+    {"trigger": "back_asked", "source": State.TAKING_CARE, "dest": State.ASKING_DANGER},
+    *({"trigger": "back_asked", "source": here, "dest": there}
+      for here, there in PREVIOUS.items()),
     {"trigger": "summary_asked", "source": State.FINISHED, "dest": None,
      "after": send_summary},
     {"trigger": "consultant_asked", "source": State.FINISHED, "dest": None,

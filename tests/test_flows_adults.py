@@ -6,7 +6,7 @@ import pytest
 
 from flows import build_flows
 from flows.engine import Event, EventKind, Facts, Outcome, Session
-from flows.parents import CHILD_AGES, HAPPENINGS, TOPICS
+from flows.parents import CARRIES_CONTACTS, CHILD_AGES, HAPPENINGS, TOPICS
 
 FLOWS = build_flows()
 
@@ -102,3 +102,43 @@ def test_young_people_cannot_open_the_adult_flows() -> None:
     for entry in ("parents", "action_card"):
         outcome = press(Session("start", "at_menu", "teen", 2), entry)
         assert outcome.replies[0].template == "general/stale_button"
+
+
+@pytest.mark.parametrize("danger", ["yes", "no"])
+def test_every_step_of_the_card_goes_back_one_step_or_stops(danger: str) -> None:
+    """"Tilbage" returns to the step before (after danger now, to danger now); "Afbryd" ends."""
+    outcome = press(card().session, danger)
+    walked = ["asking_danger"]
+    while outcome.session.state != "finished":
+        state = outcome.session.state
+        buttons = [b.choice for row in outcome.replies[-1].buttons for b in row]
+        assert buttons[-2:] == ["back", "menu"], state
+        back = press(outcome.session, "back")
+        assert back.session.state == walked[-1], state
+        assert press(outcome.session, "menu").session.state == "at_menu"
+        walked.append(state)
+        outcome = press(outcome.session, "red" if state == "assessing" else "next")
+    assert press(outcome.session, "back").session.state == "following_up"
+    first = [b.choice for row in card().replies[-1].buttons for b in row]
+    assert "back" not in first and "menu" in first
+
+
+def test_going_back_past_danger_now_and_answering_no_forgets_the_danger() -> None:
+    danger = press(card().session, "yes")
+    asked_again = press(danger.session, "back")
+    assert asked_again.session.state == "asking_danger"
+    care = press(asked_again.session, "no")
+    assert press(care.session, "back").session.state == "asking_danger"
+    assert care.session.data["danger"] is False
+
+
+def test_bullying_has_its_own_path_for_parents() -> None:
+    chooser = press(parent_menu("13_15"), "happened")
+    pages = read_to_end(press(chooser.session, "bullied"))
+    assert pages == ["bullied_listen", "bullied_school", "bullied_help"]
+    assert not set(pages) & {str(page) for page in HAPPENINGS["exposed"]}
+
+
+def test_parent_pages_with_numbers_stay_on_screen() -> None:
+    prompts = FLOWS.by_name["parents"].prompts
+    assert all(prompts[str(page)].keep for page in CARRIES_CONTACTS)
