@@ -7,6 +7,7 @@ what the tests checked.
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -33,6 +34,7 @@ SAMPLES: Final[dict[str, list[object]]] = {
     "level": ["green", "red", None],
     "danger": [True, False],
     "triage": ["red", "green"],
+    "situation": ["pressured", "hard_thoughts"],
     "category": list(CATEGORIES),
     "length": [1612],
     "limit": [1500],
@@ -54,16 +56,16 @@ STAFF_SAMPLES: Final[dict[str, list[object]]] = {
     "urgent": [True, False],
     "first_message": [None],
     "consultant": ["Mette", None],
+    "asker": ["Jonas"],
+    "before": ["Jonas"],
+    "reason": ["check"],
+    "to_person": [True, False],
     "person_ended": [True, False],
     "outcome": list(OUTCOMES),
     "text": [],
     "cases": [[], [{"label": 3, "audience": "teen", "subject": "conversation", "urgent": True,
                     "consultant": None, "waiting_minutes": 12}]],
     "waiting_minutes": [15],
-    "asker": ["Jonas"],
-    "before": ["Mette"],
-    "reason": ["check"],
-    "to_person": [True, False],
     "names": [["police", "snapchat"]],
     "name": ["police"],
     "is_report": [True, False],
@@ -74,6 +76,9 @@ STAFF_SAMPLES: Final[dict[str, list[object]]] = {
                  "place": "school", "time": "longer_ago", "ongoing": "unknown",
                  "involved": None, "description": None}],
 }
+# A sample of None (a value that is not there) is used only where the template's reviewer
+# comment says the variable can be missing, so no preview shows an artefact like "None".
+MAY_BE_MISSING: Final = "kan mangle"
 STAFF: Final = "staff"  # the consultants, who read the desk's messages
 SAMPLE_TEXTS: Final = "samples.toml"
 
@@ -107,20 +112,35 @@ class Preview:
     reply: Reply
 
 
-def variables_of(content: Content, template: str) -> set[str]:
-    """The variables a template uses beyond the globals the shell always passes."""
+def _source(content: Content, template: str) -> str:
     env = content.environment(None)
     loader = env.loader
     assert loader is not None
-    source = loader.get_source(env, template + ".j2")[0]
-    return meta.find_undeclared_variables(env.parse(source)) - set(env.globals)
+    return loader.get_source(env, template + ".j2")[0]
+
+
+def variables_of(content: Content, template: str) -> set[str]:
+    """The variables a template uses beyond the globals the shell always passes."""
+    env = content.environment(None)
+    return meta.find_undeclared_variables(env.parse(_source(content, template))) - set(
+        env.globals)
+
+
+def may_be_missing(comment: str, name: str) -> bool:
+    """Whether the reviewer comment says this variable can be missing: `name (...; kan mangle)`,
+    or a list of names followed by one such note."""
+    match = re.search(rf"\b{re.escape(name)}\b[^(]*?\(([^)]*)\)", comment)
+    return bool(match and MAY_BE_MISSING in match.group(1))
 
 
 def with_samples(content: Content, reply: Reply,
                  samples: dict[str, list[object]]) -> list[Reply]:
     names = sorted(variables_of(content, reply.template) - set(reply.variables))
+    comment = _source(content, reply.template).split("#}", 1)[0]
+    values = [[v for v in samples[name] if v is not None or may_be_missing(comment, name)]
+              or samples[name] for name in names]
     return [replace(reply, variables={**reply.variables, **dict(zip(names, combo, strict=True))})
-            for combo in itertools.product(*(samples[name] for name in names))]
+            for combo in itertools.product(*values)]
 
 
 def person_previews(flows: Flows, content: Content) -> list[Preview]:
