@@ -88,7 +88,7 @@ def test_every_staff_message_renders_and_reads_as_for_professionals() -> None:
             assert lix(rendered.text) <= LIX_TARGETS["professional"], reply.template
     name = CONTENT.render(Reply("desk/topic_name", {
         "label": 123, "person": "professional", "subject": "image_shared", "urgent": True,
-        "consultant": "Mette-Louise"}), None).text
+        "consultant": "Mette-Louise", "person_channel": "web"}), None).text
     assert len(name) <= 128 and "<" not in name
 
 
