@@ -323,3 +323,20 @@ def test_every_subject_a_flow_can_send_has_a_name_for_the_consultants() -> None:
     subjects = labels.subjects
     for subject in images.URGENT.values():
         assert subject in subjects, subject
+
+
+def test_parents_advice_changes_with_the_childs_age() -> None:
+    varies = set()
+    for page in parents.READING:
+        texts = {render(Reply(f"parents/{page}", {"child_age": age}), "parent")
+                 for age in parents.CHILD_AGES}
+        if len(texts) > 1:
+            varies.add(str(page))
+    assert len(varies) >= len(parents.READING) * 2 // 3, sorted(varies)
+
+
+@pytest.mark.parametrize("audience", [*sorted(YOUNG), "parent", "professional"])
+def test_the_privacy_text_names_who_is_responsible_and_what_you_can_do(audience: str) -> None:
+    text = render(Reply("general/privacy", {"channel": "telegram", "session_days": 30,
+                                            "report_text_days": 30}), audience)
+    assert CONTACTS["data_controller"]["name"] in text and "/slet" in text
