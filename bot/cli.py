@@ -25,13 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     approve.add_argument("--by", required=True, help="who approves, e.g. the youth council")
     approve.add_argument("--comment", default="")
     actions.add_parser("status", help="list texts never approved or changed since approval")
+    qr = commands.add_parser("qr", help="QR codes (PNG and SVG) for posters and slides")
+    qr.add_argument("audience", help="10-12, 13-15, 16-19, foraelder or fagperson")
+    qr.add_argument("--out", type=Path, default=Path("posters"))
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         if args.command == "run":
             return _run(settings)
+        if args.command == "qr":
+            return _qr(settings, args)
         return _content(settings, args)
-    except (SettingsError, FileNotFoundError) as error:
+    except (SettingsError, FileNotFoundError, ValueError) as error:
         print(f"sspbot: {error}", file=sys.stderr)
         return 2
 
@@ -57,6 +62,25 @@ def _run(settings: Settings) -> int:
               f"({type(error).__name__}); check TELEGRAM_API_URL and the network",
               file=sys.stderr)
         return 2
+    return 0
+
+
+def _qr(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools.posters import UNDER_16, write
+
+    if not settings.web_public_url:
+        raise SettingsError("SSPBOT_WEB_PUBLIC_URL is not set: the web chat's public address "
+                            "(e.g. https://chat.ssp-ballerup.dk/) goes on every poster")
+    posters = write(args.audience, settings.web_public_url, settings.bot_username, args.out)
+    for poster in posters:
+        print(f"{poster.channel}: {poster.url}")
+        for file in poster.files:
+            print(f"  {file}")
+    if args.audience in UNDER_16:
+        print("Telegram requires users in the EU to be 16 or older: this poster leads to the "
+              "web chat only.")
+    elif not settings.bot_username:
+        print("No Telegram link: set SSPBOT_BOT_USERNAME to add one.")
     return 0
 
 

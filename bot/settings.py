@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     web_public_url: str = Field(default="", alias="SSPBOT_WEB_PUBLIC_URL")
     web_exit_url: str = Field(default="https://www.google.dk/", alias="SSPBOT_WEB_EXIT_URL")
     web_trust_proxy: bool = Field(default=False, alias="SSPBOT_WEB_TRUST_PROXY")
+    # Limits against floods: per conversation, and per address (a school's network may carry a
+    # whole class): so many actions at once, then so many a second.
+    web_conversation_burst: int = Field(default=20, alias="SSPBOT_WEB_CONVERSATION_BURST", ge=1)
+    web_conversation_rate: float = Field(default=1.0, alias="SSPBOT_WEB_CONVERSATION_RATE", gt=0)
+    web_address_burst: int = Field(default=300, alias="SSPBOT_WEB_ADDRESS_BURST", ge=1)
+    web_address_rate: float = Field(default=20.0, alias="SSPBOT_WEB_ADDRESS_RATE", gt=0)
     bot_username: str = Field(default="", alias="SSPBOT_BOT_USERNAME")
 
     @property

@@ -104,6 +104,7 @@ class BotProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, client: Client) -> None:
+        (Path(self.env["SSPBOT_DATA_DIR"]) / "web.port").unlink(missing_ok=True)
         before = len(client.calls("setMyCommands"))
         with self.log_path.open("ab") as log:  # the child keeps its own handle
             self.process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=self.env,
@@ -133,6 +134,14 @@ class BotProcess:
     @property
     def log(self) -> str:
         return self.log_path.read_text()
+
+    @property
+    def web_url(self) -> str:
+        """The web chat of this bot (it writes the port it took once it listens)."""
+        port_file = Path(self.env["SSPBOT_DATA_DIR"]) / "web.port"
+        port = wait_for(lambda: port_file.exists() and port_file.read_text().strip(),
+                        what="the web chat to listen")
+        return f"http://127.0.0.1:{port}/"
 
 
 __all__ = ["DEMO_TOKEN", "BotProcess", "Client", "wait_for"]

@@ -135,7 +135,7 @@ def test_imports_run_one_way(package: str) -> None:
 
 
 def test_each_channel_has_a_place_of_its_own() -> None:
-    for package in ("core", "desk", "telegram", "web", "review"):
+    for package in ("core", "desk", "telegram", "web", "review", "tools"):
         assert (ROOT / "bot" / package / "__init__.py").is_file(), package
     flat = sorted(p.name for p in (ROOT / "bot").glob("*.py"))
     assert flat == ["__init__.py", "__main__.py", "cli.py", "logs.py", "service.py", "settings.py"]

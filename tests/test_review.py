@@ -86,7 +86,7 @@ def test_approve_and_status_including_changed_since_approval(content_copy: Path)
     assert 'template = "child/start/at_menu.j2"' in record and 'by = "Ungdomsrådet"' in record
     assert re.search(r'sha256 = "[0-9a-f]{64}"', record) and "date = " in record
     file = content_copy / "common/start/at_menu.j2"
-    file.write_text(file.read_text().replace("Hvad vil du gerne?", "Hvad vil du?"))
+    file.write_text(file.read_text() + "\nEn ny linje.\n")
     after = sspbot("content", "status", content=content_copy).stdout
     assert "changed since approval: common/start/at_menu.j2" in after
     assert "child/start/at_menu.j2" not in after

@@ -133,3 +133,4 @@ IMAGES_FIRST_WORDS: Final = {
     "consent": {"child": "Spørgsmål 1", "teen": "Spørgsmål 1", "youth": "Spørgsmål 1"},
 }
 BUTTON_END: Final = "Afslut chat"  # consultant/in_chat and consultant/waiting button
+REPORT_CONNECTED: Final = "Personen vil gerne skrive med en konsulent"  # desk/report_connected

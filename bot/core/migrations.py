@@ -99,12 +99,21 @@ def _v4(db: sqlite_utils.Database, keys: Keys) -> None:
             [keys.seal(answers.encode()) if answers else None,
              keys.seal(reply.encode()) if reply else None, case_id])
     _add_columns(db.table("inbox"), {"received_hour": str})
-    outbox = db.table("outbox")
-    _add_columns(outbox, {"channel": str, "priority": int, "first_at": float})
-    db.execute("UPDATE outbox SET channel = 'telegram' WHERE channel IS NULL")
-    db.execute("UPDATE outbox SET priority = 0 WHERE priority IS NULL")
-    db.execute("UPDATE outbox SET first_at = due WHERE first_at IS NULL")
-    outbox.create_index(["channel", "due"], if_not_exists=True)
+    # The outbox's ids never come back after a row is deleted (AUTOINCREMENT): the web chat
+    # shows each message once by its id, so an id must never mean two messages.
+    db.execute("""CREATE TABLE IF NOT EXISTS outbox_v4 (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT, lane TEXT NOT NULL,
+                      channel TEXT NOT NULL DEFAULT 'telegram', priority INTEGER NOT NULL DEFAULT 0,
+                      payload BLOB NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                      due FLOAT NOT NULL, first_at FLOAT NOT NULL)""")
+    if "outbox" in db.table_names():
+        db.execute("""INSERT INTO outbox_v4 (id, lane, channel, priority, payload, attempts, due,
+                                             first_at)
+                      SELECT id, lane, 'telegram', 0, payload, attempts, due, due FROM outbox""")
+        db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_v4 RENAME TO outbox")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_outbox_lane_id ON outbox (lane, id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_outbox_channel_due ON outbox (channel, due)")
     # A delivery that will never succeed: what kind, why, when; never what it said.
     db.table("dead_letters").create(
         {"id": int, "lane_kind": str, "channel": str, "method": str, "error": str,

@@ -57,6 +57,7 @@ STAFF_SAMPLES: Final[dict[str, list[object]]] = {
     "first_message": [None],
     "consultant": ["Mette", None],
     "asker": ["Jonas"],
+    "person_channel": ["telegram", "web"],
     "before": ["Jonas"],
     "reason": ["check"],
     "to_person": [True, False],

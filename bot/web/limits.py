@@ -58,14 +58,15 @@ class Limits:
     """A conversation may act about once a second, with bursts of taps; an address (a school's
     network may carry a whole class) a good deal more. Open live streams are capped too."""
 
-    def __init__(self) -> None:
-        self.per_conversation = Buckets(capacity=20, rate=1.0)
-        self.per_address = Buckets(capacity=300, rate=20.0)
+    def __init__(self, conversation: tuple[float, float] = (20, 1.0),
+                 address: tuple[float, float] = (300, 20.0)) -> None:
+        self.per_conversation = Buckets(*conversation)
+        self.per_address = Buckets(*address)
         self.streams_per_address: dict[str, int] = {}
         self.streams_per_address_max = 400
 
     def allow(self, key: str, address: str) -> bool:
-        return self.per_conversation.take(key) and self.per_address.take(address)
+        return self.per_address.take(address) and self.per_conversation.take(key)
 
     def open_stream(self, address: str) -> bool:
         count = self.streams_per_address.get(address, 0)

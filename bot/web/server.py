@@ -79,7 +79,9 @@ class WebSide:
         self.channel = WebChannel(store)
         dispatch.register(self.channel)
         dispatch.wake_on(WEB, self.channel.wake)
-        self.limits = Limits()
+        self.limits = Limits(
+            (settings.web_conversation_burst, settings.web_conversation_rate),
+            (settings.web_address_burst, settings.web_address_rate))
         self.health_of = health
         self.app = web.Application(client_max_size=BODY_LIMIT, middlewares=[strict_headers])
         self.app.add_routes([
@@ -90,6 +92,7 @@ class WebSide:
             web.post("/api/ack", self.ack),
             web.post("/api/exit", self.exit),
             web.get("/healthz", self.health),
+            web.get("/favicon.ico", self.no_icon),
         ])
         self._page = self._render_page()
         self._runner: web.AppRunner | None = None
@@ -108,8 +111,10 @@ class WebSide:
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
-        port_file = self.settings.data_dir / "web.port"
-        port_file.write_text(str(self.port))
+        port_file = self.settings.data_dir / "web.port"  # for the demo and the tests
+        partial = port_file.with_suffix(".tmp")
+        partial.write_text(str(self.port))
+        partial.replace(port_file)
         log.info("web chat listening on port %d", self.port)
         return self.port
 
@@ -131,6 +136,9 @@ class WebSide:
 
     async def page(self, request: web.Request) -> web.Response:
         return web.Response(body=self._page, content_type="text/html", charset="utf-8")
+
+    async def no_icon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)
 
     async def static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
