@@ -138,10 +138,22 @@ def _v4(db: sqlite_utils.Database, keys: Keys) -> None:
         if_not_exists=True)
 
 
+def _v5(db: sqlite_utils.Database, keys: Keys) -> None:
+    """What the statistics need, kept coarse: minutes waited until a consultant took a case,
+    whether it was opened inside office hours, whether a report became a conversation, and the
+    channel of a "did it help" answer."""
+    _add_columns(db.table("cases"), {"wait_minutes": int, "opened_in_hours": int,
+                                     "handed_off": int})
+    db.execute("UPDATE cases SET handed_off = 1 WHERE handed_off IS NULL AND "
+               "coalesce(is_report, 0) = 0")
+    _add_columns(db.table("feedback"), {"channel": str})
+    db.execute("UPDATE feedback SET channel = 'telegram' WHERE channel IS NULL")
+
+
 # Append only: each migration runs once, in order, and the file's user_version records it.
 # A migration may be interrupted, so it must be safe to run again (if_not_exists).
 MIGRATIONS: Final[tuple[Callable[[sqlite_utils.Database, Keys], None], ...]] = (
-    _v1, _v2, _v3, _v4)
+    _v1, _v2, _v3, _v4, _v5)
 
 
 def migrate(db: sqlite_utils.Database, keys: Keys) -> None:

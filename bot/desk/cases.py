@@ -46,6 +46,9 @@ class Case:
     reply_sealed: bytes | None  # what a consultant left for the report's author
     code_hash: str | None
     topic_deleted: int | None
+    wait_minutes: int | None  # from opened to taken, for the statistics
+    opened_in_hours: int | None
+    handed_off: int | None  # a conversation with a consultant (a report, once connected)
 
     @property
     def connected(self) -> bool:
@@ -76,28 +79,30 @@ class Cases:
     def get(self, case_id: int) -> Case | None:
         return self._one("id = ?", [case_id])
 
-    def open(self, audience: str, subject: str, urgent: bool, person: Person,
-             now: datetime) -> Case:
+    def open(self, audience: str, subject: str, urgent: bool, person: Person, now: datetime,
+             in_hours: bool) -> Case:
         cursor = self.db.execute(
             """INSERT INTO cases (state, audience, subject, urgent, channel, person_key, route,
-                                  opened_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                  opened_at, opened_in_hours, handed_off)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)""",
             [str(CaseState.WAITING), audience, subject, int(urgent), person.route.channel,
-             person.key, person.route.seal(self.store.keys), now.timestamp()])
+             person.key, person.route.seal(self.store.keys), now.timestamp(), int(in_hours)])
         case = self.get(int(cursor.lastrowid or 0))
         assert case is not None
         return case
 
     def open_report(self, audience: str, category: str, triage: str, answers: dict[str, Any],
-                    code_hash: str, channel: str, now: datetime) -> tuple[Case, bool]:
+                    code_hash: str, channel: str, now: datetime,
+                    in_hours: bool = True) -> tuple[Case, bool]:
         """A report: no person key, no route; its answers sealed. The code's hash is unique,
         so the same report sent twice is stored once."""
         cursor = self.db.execute(
             """INSERT OR IGNORE INTO cases (state, audience, subject, urgent, channel, opened_at,
-                                            is_report, triage, answers_sealed, code_hash)
-               VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)""",
+                                            is_report, triage, answers_sealed, code_hash,
+                                            opened_in_hours, handed_off)
+               VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, 0)""",
             [str(CaseState.WAITING), audience, category, int(triage == RED), channel,
-             now.timestamp(), triage, self.store.seal_json(answers), code_hash])
+             now.timestamp(), triage, self.store.seal_json(answers), code_hash, int(in_hours)])
         case = self._one("code_hash = ?", [code_hash])
         assert case is not None
         return case, cursor.rowcount == 1
@@ -119,8 +124,8 @@ class Cases:
 
     def connect(self, case_id: int, person: Person) -> None:
         """The author of a report agreed that a consultant may write to them."""
-        self.update(case_id, person_key=person.key,
-                    route=person.route.seal(self.store.keys))
+        self.update(case_id, person_key=person.key, route=person.route.seal(self.store.keys),
+                    handed_off=1)
 
     def person(self, case: Case) -> Person | None:
         if case.route is None or case.person_key is None:
@@ -222,7 +227,9 @@ class Cases:
         self.db.execute("DELETE FROM visible_messages WHERE person_key = ?", [person_key])
         self.db.execute("DELETE FROM web_inputs WHERE person_key = ?", [person_key])
 
-    def add_feedback(self, answer: str, audience: str | None, now: datetime) -> None:
+    def add_feedback(self, answer: str, audience: str | None, channel: str,
+                     now: datetime) -> None:
         week = now.strftime("%G-W%V")
-        self.db.execute("INSERT INTO feedback (answer, audience, week) VALUES (?, ?, ?)",
-                        [answer, audience, week])
+        self.db.execute(
+            "INSERT INTO feedback (answer, audience, week, channel) VALUES (?, ?, ?, ?)",
+            [answer, audience, week, channel])

@@ -110,7 +110,8 @@ class Desk:
         if effect.kind == "lookup_case":
             return self._look_up(str(payload["code"]), person, audience)
         if effect.kind == "feedback":
-            self.cases.add_feedback(str(payload["answer"]), audience, self.clock())
+            self.cases.add_feedback(str(payload["answer"]), audience, person.route.channel,
+                                    self.clock())
             return []
         if effect.kind == "hide_conversation":
             return [Hide(person)]
@@ -135,7 +136,7 @@ class Desk:
         now = self.clock()
         self.cases.add_count(person.key, CASE, now)
         case = self.cases.open(audience, str(payload.get("subject", SUBJECT_CONVERSATION)),
-                               bool(payload.get("urgent")), person, now)
+                               bool(payload.get("urgent")), person, now, self.is_open())
         log.info("case %s opened", case.id)
         first = payload.get("first_message")
         return self._new_topic(case, Reply("desk/summary", {
@@ -152,7 +153,7 @@ class Desk:
         case, created = self.cases.open_report(audience, str(answers["category"]),
                                                str(payload["triage"]), answers,
                                                self.store.keys.code_hash(code),
-                                               person.route.channel, now)
+                                               person.route.channel, now, self.is_open())
         if not created:
             return []
         self.cases.add_count(person.key, REPORT, now)
@@ -260,8 +261,9 @@ class Desk:
         after = next_state(case.state, "consultant_claimed")
         if after is None:
             return self.alert("desk/claim_refused", consultant=case.consultant or "")
+        now = self.clock().timestamp()
         self.cases.update(case.id, state=after, consultant=name, consultant_id=consultant_id,
-                          claimed_at=self.clock().timestamp())
+                          claimed_at=now, wait_minutes=max(0, round((now - case.opened_at) / 60)))
         claimed = self.cases.get(case.id)
         assert claimed is not None
         self._announce_owner(claimed, Reply("desk/claimed_note", {"consultant": name}))
