@@ -12,7 +12,8 @@ def build_flows() -> Flows:
         [START_FLOW, consultant.FLOW, report.FLOW, images.FLOW, parents.FLOW,
          action_card.FLOW],
         start=START_FLOW.name,
-        commands={**COMMANDS, "afslut": consultant.end_command},
+        commands={**COMMANDS, "afslut": consultant.end_command, "konsulent": consultant.detour},
         notes=(*NOTES, *consultant.NOTES, *report.NOTES, *action_card.NOTES),
         desk_events=consultant.DESK_EVENTS,
+        detour=consultant.detour,
     )

@@ -114,5 +114,6 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
      "after": enter_flow("start", "at_menu")},
 ]
 
-FLOW: Final = Flow(NAME, State, State.ASKING_DANGER, PROMPTS, TRANSITIONS, PROFESSIONAL)
+FLOW: Final = Flow(NAME, State, State.ASKING_DANGER, PROMPTS, TRANSITIONS, PROFESSIONAL,
+                   consult_anywhere=True)
 NOTES: Final = ("action_card/summary",)

@@ -20,8 +20,10 @@ from flows.engine import (
     Prompt,
     Reply,
     Session,
-    enter_flow,
+    park,
+    quick_exit,
     turn_of,
+    unpark,
 )
 
 NAME: Final = "consultant"
@@ -34,6 +36,7 @@ class State(StrEnum):
     AWAITING_FIRST_MESSAGE = "awaiting_first_message"
     WAITING = "waiting"  # case opened, no consultant yet; texts are relayed
     IN_CHAT = "in_chat"  # a consultant has the case; texts are relayed
+    CONFIRMING_END = "confirming_end"  # "Vil du afslutte chatten?" before anything ends
     ASKING_FEEDBACK = "asking_feedback"  # the case has ended
 
 
@@ -64,6 +67,14 @@ def open_case(event: EventData) -> None:
     }))
 
 
+def may_open_a_case(event: EventData) -> bool:
+    return turn_of(event).facts.cases_left
+
+
+def say_limit_reached(event: EventData) -> None:
+    turn_of(event).notes.append(Reply("consultant/limit_reached"))
+
+
 def end_case(event: EventData) -> None:
     turn = turn_of(event)
     turn.effects.append(Effect("end_case"))
@@ -82,27 +93,59 @@ def show_help(event: EventData) -> None:
     turn_of(event).notes.append(Reply("general/help"))
 
 
-BACK: Final = Choice("menu", "menu_asked", label="menu")
-END: Final = Choice("end", "chat_ended")
+def leave(event: EventData) -> None:
+    """Out of the consultant flow: back to where the person was before, or to the menu."""
+    turn = turn_of(event)
+    if not unpark(turn):
+        turn.next_flow = ("start", "at_menu")
+
+
+leave.enters = ("start", "at_menu")  # type: ignore[attr-defined]  # for the diagrams
+
+
+def hide_while_talking(event: EventData) -> None:
+    """Quick exit with a case open: the consultants learn to wait until the person is back."""
+    turn = turn_of(event)
+    turn.effects.append(Effect("person_hid"))
+    quick_exit(event)
+
+
+hide_while_talking.enters = ("start", "hidden")  # type: ignore[attr-defined]
+
+
+def back_to_chat(event: EventData) -> None:
+    turn = turn_of(event)
+    turn.next_flow = (NAME, str(State.IN_CHAT if turn.facts.open_case == "claimed"
+                                else State.WAITING))
+
+
+back_to_chat.enters = (NAME, None)  # type: ignore[attr-defined]
+
+BACK: Final = Choice("menu", "menu_asked")  # "Nej tak": back to where the person was
+END: Final = Choice("end", "end_asked")
+HIDE: Final = Choice("hide", "conversation_hidden", label="hide")
 
 PROMPTS: Final = (
     Prompt(State.INTRO_OPEN, "consultant/intro_open",
-           (Choice("start_chat", "chat_asked"), BACK)),
+           (Choice("start_chat", "chat_asked"), BACK), keep=True),
     Prompt(State.INTRO_CLOSED, "consultant/intro_closed",
-           (Choice("leave_message", "chat_asked"), BACK)),
+           (Choice("leave_message", "chat_asked"), BACK), keep=True),
     Prompt(State.AWAITING_FIRST_MESSAGE, "consultant/awaiting_first_message",
            (Choice("skip", "first_message_skipped"), Choice("cancel", "menu_asked")),
            text_trigger="first_message_given"),
     Prompt(State.WAITING, "consultant/waiting", (Choice("help", "help_asked"), END),
-           relay=True, relay_note="consultant/relayed_while_waiting"),
-    Prompt(State.IN_CHAT, "consultant/in_chat", (END,), relay=True),
+           relay=True, relay_note="consultant/relayed_while_waiting", footer=(HIDE,), keep=True),
+    Prompt(State.IN_CHAT, "consultant/in_chat", (END,), relay=True, footer=(HIDE,)),
+    Prompt(State.CONFIRMING_END, "consultant/confirming_end",
+           (Choice("yes", "end_confirmed"), Choice("no", "end_regretted")), columns=2),
     Prompt(State.ASKING_FEEDBACK, "consultant/asking_feedback",
            tuple(Choice(answer, "feedback_given") for answer in (*FEEDBACK, "skip")),
            columns=2),
 )
 
-_TO_MENU: Final = enter_flow("start", "at_menu")
 TRANSITIONS: Final[list[dict[str, Any]]] = [
+    {"trigger": "chat_asked", "source": [State.INTRO_OPEN, State.INTRO_CLOSED], "dest": None,
+     "unless": may_open_a_case, "after": say_limit_reached},
     {"trigger": "chat_asked", "source": [State.INTRO_OPEN, State.INTRO_CLOSED],
      "dest": State.AWAITING_FIRST_MESSAGE},
     {"trigger": "first_message_given", "source": State.AWAITING_FIRST_MESSAGE,
@@ -110,13 +153,20 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "first_message_skipped", "source": State.AWAITING_FIRST_MESSAGE,
      "dest": State.WAITING, "after": open_case},
     {"trigger": "help_asked", "source": State.WAITING, "dest": None, "after": show_help},
-    {"trigger": "chat_ended", "source": [State.WAITING, State.IN_CHAT],
+    # Ending is asked once more: one tap by mistake must not end a chat.
+    {"trigger": "end_asked", "source": [State.WAITING, State.IN_CHAT],
+     "dest": State.CONFIRMING_END},
+    {"trigger": "end_confirmed", "source": State.CONFIRMING_END,
      "dest": State.ASKING_FEEDBACK, "after": end_case},
+    {"trigger": "end_regretted", "source": State.CONFIRMING_END, "dest": None,
+     "after": back_to_chat},
     {"trigger": "feedback_given", "source": State.ASKING_FEEDBACK, "dest": None,
-     "after": [give_feedback, _TO_MENU]},
+     "after": [give_feedback, leave]},
     {"trigger": "menu_asked",
      "source": [State.INTRO_OPEN, State.INTRO_CLOSED, State.AWAITING_FIRST_MESSAGE],
-     "dest": None, "after": _TO_MENU},
+     "dest": None, "after": leave},
+    {"trigger": "conversation_hidden", "source": [State.WAITING, State.IN_CHAT], "dest": None,
+     "after": hide_while_talking},
 ]
 
 FLOW: Final = Flow(NAME, State, State.INTRO_OPEN, PROMPTS, TRANSITIONS)
@@ -125,8 +175,10 @@ FLOW: Final = Flow(NAME, State, State.INTRO_OPEN, PROMPTS, TRANSITIONS)
 # --- what a consultant's actions mean for the person's conversation --------------------
 
 def case_claimed(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
-    """A consultant took the case: the person is now in the chat, whatever they were doing."""
-    moved = flows.enter(replace(session, data={**session.data, "consultant": event.argument}),
+    """A consultant took the case: the person is now in the chat, whatever they were doing;
+    where they were is kept, to come back to afterwards."""
+    data = dict(session.data) if session.flow == NAME else park(session)
+    moved = flows.enter(replace(session, data={**data, "consultant": event.argument}),
                         NAME, str(State.IN_CHAT))
     return Outcome(moved, (flows.prompt_reply(moved, facts),))
 
@@ -147,7 +199,16 @@ def end_command(flows: Flows, session: Session, event: Event, facts: Facts) -> O
                    (Effect("end_case"),))
 
 
+def detour(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+    """To a consultant from any page (a button, or /konsulent), keeping the place and the
+    answers so far: the person comes back to them when the chat ends or they go back."""
+    data = park(session) if session.flow != NAME else dict(session.data)
+    moved = flows.enter(replace(session, data=data), NAME, str(entry_state(facts)))
+    return Outcome(moved, (flows.prompt_reply(moved, facts),))
+
+
 DESK_EVENTS: Final[dict[str, Command]] = {"case_claimed": case_claimed,
                                           "case_closed": case_closed}
 NOTES: Final = ("consultant/ended_by_you", "consultant/thanks", "consultant/relayed_while_waiting",
-                "consultant/closed_by_consultant", "consultant/nothing_to_end")
+                "consultant/closed_by_consultant", "consultant/nothing_to_end",
+                "consultant/limit_reached")

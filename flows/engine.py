@@ -21,6 +21,8 @@ MEDIA_NOT_STORED: Final = "general/media_not_stored"
 UNSUPPORTED: Final = "general/unsupported"
 PRIVATE_ONLY: Final = "general/private_only"  # said by the shell before leaving a group
 ENGINE_NOTES: Final = (STALE_BUTTON, USE_BUTTONS, MEDIA_NOT_STORED, UNSUPPORTED, PRIVATE_ONLY)
+DETOUR: Final = "consultant_now"  # the choice (and shared label) that leads to a consultant
+PARKED: Final = "parked"  # where a person was, kept in the session while they talk to SSP
 
 
 class EventKind(StrEnum):
@@ -107,15 +109,19 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Choice:
-    """A button offered in a state: its name, the trigger it fires, who sees it."""
+    """A button offered in a state: its name, the trigger it fires, who sees it, and when
+    (`shown_if` reads the answers so far: "Ret hvem" only when someone was asked about)."""
 
     name: str
     trigger: str
     audiences: frozenset[str] | None = None
     label: str | None = None  # a shared label in general/buttons.j2, else the prompt's own
+    shown_if: Callable[[Mapping[str, Any]], bool] | None = None
 
-    def offered_to(self, audience: str | None) -> bool:
-        return self.audiences is None or audience in self.audiences
+    def offered_to(self, audience: str | None, data: Mapping[str, Any] | None = None) -> bool:
+        if self.audiences is not None and audience not in self.audiences:
+            return False
+        return self.shown_if is None or bool(self.shown_if(data or {}))
 
 
 @dataclass(frozen=True)
@@ -203,8 +209,11 @@ class Flow:
         transitions: list[dict[str, Any]],
         audiences: Iterable[str] = AUDIENCES,
         shown_to: Mapping[str, frozenset[str]] | None = None,
+        consult_anywhere: bool = False,
     ) -> None:
         self.name = name
+        # Every page offers a consultant (a row of its own), and the person comes back here.
+        self.consult_anywhere = consult_anywhere
         self.audiences = frozenset(audiences)
         self._shown_to = shown_to or {}
         self.initial = str(initial)
@@ -262,12 +271,19 @@ class Flows:
     """All flows, the command table and the one step function over them."""
 
     def __init__(self, flows: Iterable[Flow], start: str, commands: Mapping[str, Command],
-                 notes: Iterable[str], desk_events: Mapping[str, Command]) -> None:
+                 notes: Iterable[str], desk_events: Mapping[str, Command],
+                 detour: Command | None = None) -> None:
         self.by_name = {flow.name: flow for flow in flows}
         self.start = start
         self.commands = commands
         self.desk_events = desk_events
         self.notes = frozenset(notes) | frozenset(ENGINE_NOTES)
+        self.detour = detour  # to a consultant from any page, and back afterwards
+
+    @staticmethod
+    def _detour_offered(flow: Flow, prompt: Prompt) -> bool:
+        return flow.consult_anywhere and not any(
+            c.name in ("consultant", DETOUR) for c in prompt.all_choices)
 
     def note_audiences(self, note: str) -> frozenset[str]:
         """A note in a flow's folder (e.g. `action_card/summary`) is shown to that flow's
@@ -289,14 +305,17 @@ class Flows:
 
     def prompt_reply(self, session: Session, facts: Facts | None = None,
                      replaces_pressed: bool = False) -> Reply:
-        prompt = self.by_name[session.flow].prompts[session.state]
-        offered = [c for c in prompt.choices if c.offered_to(session.audience)]
+        flow = self.by_name[session.flow]
+        prompt = flow.prompts[session.state]
+        offered = [c for c in prompt.choices if c.offered_to(session.audience, session.data)]
         rows = tuple(
             tuple(Button(c.name, c.label) for c in offered[i : i + prompt.columns])
             for i in range(0, len(offered), prompt.columns)
         )
+        if self._detour_offered(flow, prompt):
+            rows = (*rows, (Button(DETOUR, DETOUR),))
         footer = tuple(Button(c.name, c.label) for c in prompt.footer
-                       if c.offered_to(session.audience))
+                       if c.offered_to(session.audience, session.data))
         if footer:
             rows = (*rows, footer)
         return Reply(
@@ -341,9 +360,12 @@ class Flows:
         if event.kind is EventKind.UNSUPPORTED:
             return self.resume(session, facts, Reply(UNSUPPORTED))
         if event.kind is EventKind.CHOICE:
+            if (event.value == DETOUR and event.step == session.step and self.detour is not None
+                    and self._detour_offered(flow, prompt)):
+                return self.detour(self, session, event, facts)
             choice = next((c for c in prompt.all_choices if c.name == event.value), None)
             if event.step != session.step or choice is None or not choice.offered_to(
-                session.audience
+                session.audience, session.data
             ):
                 return self.resume(session, facts, Reply(STALE_BUTTON))
             return self._advance(flow, session, event, facts, choice.trigger, pressed=True)
@@ -381,3 +403,24 @@ class Flows:
 
 Command = Callable[[Flows, Session, Event, Facts], Outcome]
 UNKNOWN_COMMAND: Final = ""
+
+
+def park(session: Session) -> dict[str, Any]:
+    """Session data that remembers where the person was (flow, page, answers), to come back
+    to after a detour. A detour from a detour keeps the first place."""
+    if PARKED in session.data:
+        return dict(session.data)
+    where = {"flow": session.flow, "state": session.state,
+             "data": {k: v for k, v in session.data.items() if k != PARKED}}
+    return {PARKED: where}
+
+
+def unpark(turn: Turn) -> bool:
+    """Back to where the person was before the detour, answers and all. False: nowhere."""
+    where = turn.data.get(PARKED)
+    if not isinstance(where, dict):
+        return False
+    turn.data.clear()
+    turn.data.update(where.get("data", {}))
+    turn.next_flow = (str(where["flow"]), str(where["state"]))
+    return True

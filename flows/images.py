@@ -194,4 +194,5 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
 SHOWN_TO: Final = {page: frozenset(a for ages in SITUATIONS.values()
                                    for a, pages in ages.items() if page in pages)
                    for page in PAGES}
-FLOW: Final = Flow(NAME, State, "choosing_situation", PROMPTS, TRANSITIONS, YOUNG, SHOWN_TO)
+FLOW: Final = Flow(NAME, State, "choosing_situation", PROMPTS, TRANSITIONS, YOUNG, SHOWN_TO,
+                   consult_anywhere=True)

@@ -113,4 +113,5 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
      "after": enter_flow("start", "at_menu")},
 ]
 
-FLOW: Final = Flow(NAME, State, State.ASKING_CHILD_AGE, PROMPTS, TRANSITIONS, PARENT)
+FLOW: Final = Flow(NAME, State, State.ASKING_CHILD_AGE, PROMPTS, TRANSITIONS, PARENT,
+                   consult_anywhere=True)

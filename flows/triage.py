@@ -18,16 +18,20 @@ GREEN: Final = "green"
 RULES: Final[tuple[tuple[Mapping[str, frozenset[str]], str, str], ...]] = (
     ({"danger": frozenset({"yes"})}, RED, "someone is in danger now"),
     ({"category": frozenset({"extortion"})}, RED, "pressure or extortion for images"),
-    ({"category": frozenset({"image_shared"}), "image_kind": frozenset({"nude"})}, RED,
-     "an intimate image of a young person is shared"),
+    ({"category": frozenset({"grooming"})}, RED,
+     "an adult seeks contact with a young person in a way that may lead to abuse"),
+    ({"category": frozenset({"image_shared", "fake_image"}), "image_kind": frozenset({"nude"})},
+     RED, "an intimate image of a young person is shared, real or made"),
     ({"involved": frozenset({"adult"}),
-      "category": frozenset({"harassment", "image_shared"})}, RED,
+      "category": frozenset({"harassment", "image_shared", "fake_image"})}, RED,
      "an adult harasses a young person or shares images of them"),
     ({"ongoing": frozenset({"yes"}),
-      "category": frozenset({"harassment", "bullying", "hacking", "image_shared"})}, YELLOW,
+      "category": frozenset({"harassment", "bullying", "hacking", "image_shared",
+                             "fake_image"})}, YELLOW,
      "it is still going on"),
     ({"involved": frozenset({"adult"})}, YELLOW, "an adult is involved"),
-    ({"category": frozenset({"image_shared"})}, YELLOW, "an image was shared without consent"),
+    ({"category": frozenset({"image_shared", "fake_image"})}, YELLOW,
+     "an image was shared without consent, or made of someone"),
 )
 
 

@@ -77,13 +77,41 @@ def test_media_outside_a_case_is_refused_but_reported_to_nobody() -> None:
     assert outcome.effects == ()
 
 
-@pytest.mark.parametrize("state", ["waiting", "in_chat"])
-def test_the_person_can_end_at_any_time(state: str) -> None:
-    outcome = press(at(state), "end")
+@pytest.mark.parametrize(("state", "case"), [("waiting", "waiting"), ("in_chat", "claimed")])
+def test_the_person_can_end_at_any_time_after_saying_yes_once_more(state: str,
+                                                                   case: str) -> None:
+    facts = Facts(open_case=case)
+    asked = press(at(state), "end", facts)
+    assert asked.session.state == "confirming_end" and asked.effects == ()
+    regretted = press(asked.session, "no", facts)
+    assert regretted.session.state == state and regretted.effects == ()
+    outcome = press(asked.session, "yes", facts)
     assert outcome.session.state == "asking_feedback"
     assert outcome.effects == (Effect("end_case"),)
     assert [r.template for r in outcome.replies] == ["consultant/ended_by_you",
                                                      "consultant/asking_feedback"]
+
+
+@pytest.mark.parametrize("state", ["waiting", "in_chat"])
+def test_quick_exit_while_talking_hides_and_tells_the_consultants(state: str) -> None:
+    hidden = press(at(state, consultant="Mette"), "hide")
+    assert [e.kind for e in hidden.effects] == ["person_hid", "hide_conversation"]
+    assert (hidden.session.flow, hidden.session.state) == ("start", "hidden")
+
+
+def test_too_many_cases_in_an_hour_are_refused_kindly() -> None:
+    refused = press(at("intro_open"), "start_chat", Facts(cases_left=False))
+    assert refused.session.state == "intro_open"
+    assert refused.replies[0].template == "consultant/limit_reached"
+
+
+def test_after_the_chat_the_person_is_back_where_they_were() -> None:
+    parked = {"parked": {"flow": "images", "state": "pressured_steps", "data": {"x": 1}}}
+    thanked = press(at("asking_feedback", **parked), "helped_yes")
+    assert (thanked.session.flow, thanked.session.state) == ("images", "pressured_steps")
+    assert thanked.session.data == {"x": 1}
+    menu = press(at("asking_feedback"), "skip")
+    assert (menu.session.flow, menu.session.state) == ("start", "at_menu")
 
 
 def test_afslut_works_anywhere_while_a_case_is_open() -> None:

@@ -7,8 +7,10 @@ from dataclasses import replace
 import pytest
 
 from flows import build_flows
-from flows.engine import Event, EventKind, Facts, Outcome, Session
-from flows.report import CATEGORIES, DESCRIPTION_LIMIT, EDITABLE
+from flows.engine import DETOUR, Event, EventKind, Facts, Outcome, Session
+from flows.report import CATEGORIES, DESCRIPTION_LIMIT
+from flows.report_questions import ANSWERS as KEYS
+from flows.report_questions import IMAGES, INVOLVED, ONGOING, PLACES, QUESTIONS, TIMES, asked
 from flows.triage import GREEN, RED, YELLOW, triage
 
 FLOWS = build_flows()
@@ -30,10 +32,10 @@ def start(audience: str = "teen") -> Session:
 
 # The questions each category asks before "where", in order.
 PATHS = {
-    "image_shared": ["choosing_victim", "choosing_image_kind", "asking_danger"],
+    **{c: ["choosing_victim", "choosing_image_kind", "asking_danger"] for c in IMAGES},
     "witnessed": ["asking_danger"],
     **{c: ["choosing_victim", "asking_danger"] for c in CATEGORIES
-       if c not in ("image_shared", "witnessed")},
+       if c not in (*IMAGES, "witnessed")},
 }
 ANSWERS = {"choosing_victim": "friend", "choosing_image_kind": "nude", "asking_danger": "no"}
 
@@ -71,26 +73,131 @@ def test_every_category_reaches_the_summary_and_sends(category: str, audience: s
                                  "triage": effect.payload["triage"]}
 
 
-@pytest.mark.parametrize("key", EDITABLE)
-def test_ret_changes_one_answer_and_returns_to_the_summary(key: str) -> None:
-    review = through_to_review("harassment")
-    asked = press(review, f"edit_{key}")
-    assert asked.session.state != "reviewing"
-    new = {"category": "hacking", "place": "tiktok", "time": "longer_ago", "ongoing": "no",
-           "involved": "adult"}
+# Every value each question can take, and the state that asks it.
+OPTIONS = {"category": CATEGORIES, "victim": ("me", "friend"),
+           "image_kind": ("nude", "not_nude", "rather_not"), "danger": ("yes", "no"),
+           "place": PLACES, "time": TIMES, "ongoing": ONGOING, "involved": (*INVOLVED, "skip"),
+           "description": ("Ny tekst.", None)}
+STATE_OF = {q.key: str(q.state) for q in QUESTIONS}
+KEY_OF = {state: key for key, state in STATE_OF.items()}
+
+
+def give(session: Session, key: str, value: str | None) -> Outcome:
     if key == "description":
-        changed = write(asked.session, "Ny tekst.")
-    else:
-        changed = press(asked.session, new[key])
-    assert changed.session.state == "reviewing"
-    expected = "Ny tekst." if key == "description" else new[key]
-    assert changed.session.data[key] == expected
-    assert "editing" not in changed.session.data
-    others = {k: v for k, v in review.data.items() if k != key}
-    assert {k: changed.session.data[k] for k in others} == others
+        return write(session, value) if value else press(session, "skip")
+    return press(session, value or "")
 
 
-def test_fortryd_at_any_step_stores_nothing() -> None:
+def answer_until_review(outcome: Outcome, answers: dict[str, str | None]) -> Outcome:
+    """Answer whatever is asked from `answers` (the danger page is read and passed)."""
+    for _ in range(20):
+        state = outcome.session.state
+        if state == "reviewing":
+            return outcome
+        if state == "danger_now":
+            outcome = press(outcome.session, "continue")
+            continue
+        outcome = give(outcome.session, KEY_OF[state], answers[KEY_OF[state]])
+    raise AssertionError("never reached the summary")
+
+
+def fresh(answers: dict[str, str | None]) -> Session:
+    return answer_until_review(press(start(), str(answers["category"])), answers).session
+
+
+def corrections() -> list[tuple[str, str, str | None]]:
+    """(the first category, the answer corrected, its new value): every correction path."""
+    return [(first, key, value) for first in ("harassment", "image_shared", "witnessed")
+            for key in KEYS for value in OPTIONS[key]]
+
+
+@pytest.mark.parametrize(("first", "key", "value"), corrections())
+def test_a_correction_equals_a_fresh_report_with_the_same_answers(
+        first: str, key: str, value: str | None) -> None:
+    """"Ret" asks again what depends on the corrected answer, and the triage is what a fresh
+    report with the final answers gets: a correction never lowers the urgency."""
+    review = through_to_review(first)
+    if key not in [q.key for q in asked(review.data)]:
+        return  # no "Ret" for a question that was not asked
+    asked_again = press(review, f"edit_{key}")
+    assert asked_again.session.state == STATE_OF[key]
+    defaults: dict[str, str | None] = {"victim": "me", "image_kind": "nude", "danger": "no",
+                                       **{k: v for k, v in review.data.items() if k in KEYS}}
+    corrected = answer_until_review(give(asked_again.session, key, value),
+                                    {**defaults, key: value})
+    data = {k: v for k, v in corrected.session.data.items() if k in KEYS}
+    assert data[key] == value and "editing" not in corrected.session.data
+    again = fresh({**defaults, **data})
+    assert {k: v for k, v in again.data.items() if k in KEYS} == data
+    assert triage(data) == triage(again.data)
+    sent = press(corrected.session, "send").effects[0]
+    assert sent.payload["triage"] == triage(data)
+
+
+def test_changing_the_category_to_an_image_asks_about_the_image() -> None:
+    """The review's example: a harassment report corrected to a shared image must be asked
+    whether the image is nude, and becomes red when it is."""
+    review = through_to_review("harassment")
+    asked_again = press(press(review, "edit_category").session, "image_shared")
+    assert asked_again.session.state == "choosing_victim"
+    image = press(asked_again.session, "me")
+    assert image.session.state == "choosing_image_kind"
+    back = press(image.session, "nude")
+    assert back.session.state == "reviewing"
+    assert press(back.session, "send").effects[0].payload["triage"] == RED
+
+
+def test_back_steps_one_question_at_a_time_and_forward_again() -> None:
+    session = start()
+    states = []
+    for answer in ("image_shared", "friend", "not_nude", "no", "tiktok", "today"):
+        states.append(session.state)
+        session = press(session, answer).session
+    walked = [session.state]
+    for _ in range(len(states)):
+        session = press(session, "back").session
+        walked.append(session.state)
+    assert walked == ["asking_ongoing", *reversed(states)]
+    assert press(session, "bullying").session.state == "choosing_victim"
+    assert "back" not in [b.choice for row in start_reply().buttons for b in row]
+
+
+def start_reply() -> object:
+    menu = Session("start", "at_menu", "teen", 3)
+    return press(menu, "report").replies[-1]
+
+
+def test_the_summary_offers_ret_only_for_what_was_asked() -> None:
+    witnessed = through_to_review("witnessed")
+    reply = FLOWS.prompt_reply(witnessed)
+    choices = [b.choice for row in reply.buttons for b in row]
+    assert "edit_victim" not in choices and "edit_image_kind" not in choices
+    assert {"edit_category", "edit_danger", "edit_description"} <= set(choices)
+    image = FLOWS.prompt_reply(through_to_review("image_shared"))
+    assert "edit_image_kind" in [b.choice for row in image.buttons for b in row]
+
+
+def test_a_person_over_the_limit_keeps_the_summary_and_is_told() -> None:
+    review = through_to_review("bullying")
+    full = Facts(fresh_code="K7M-Q2X-9TB", reports_left=False)
+    refused = FLOWS.step(review, Event(EventKind.CHOICE, "send", step=review.step), full)
+    assert refused.effects == () and refused.session.state == "reviewing"
+    assert refused.session.data == review.data
+    assert refused.replies[0].template == "report/limit_reached"
+
+
+def test_a_consultant_from_the_middle_of_a_report_and_back_with_every_answer() -> None:
+    session = press(press(start(), "bullying").session, "me").session
+    detour = FLOWS.step(session, Event(EventKind.CHOICE, DETOUR, step=session.step), FACTS)
+    assert (detour.session.flow, detour.session.state) == ("consultant", "intro_open")
+    back = press(detour.session, "menu")  # "Nej tak"
+    assert (back.session.flow, back.session.state) == ("report", "asking_danger")
+    assert back.session.data == session.data
+    command = FLOWS.step(session, Event(EventKind.COMMAND, "konsulent"), FACTS)
+    assert command.session.flow == "consultant"
+
+
+def test_afbryd_at_any_step_stores_nothing() -> None:
     session = start()
     for choice in ("bullying", "me", "no", "snapchat", "today", "yes", "skip", "skip"):
         cancelled = press(session, "cancel")

@@ -36,7 +36,7 @@ DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused"
                          "desk/not_owner", "desk/take_over", "desk/taken_over",
                          "desk/case_closed_already", "desk/send_failed", "desk/not_sent",
                          "desk/media_not_for_web", "consultant/from_consultant",
-                         "consultant/media_not_shown")
+                         "consultant/media_not_shown", "desk/person_hid")
 
 CLAIM: Final = Button("claim", shared_label="claim")
 CLOSE: Final = Button("close", shared_label="close_case")
@@ -127,6 +127,8 @@ class Desk:
                 "person": case.audience, "kind": payload["kind"]}))]
         if effect.kind == "end_case":
             return self.person_ended(case)
+        if effect.kind == "person_hid":
+            return [self.to_topic(case, Reply("desk/person_hid"))]
         raise ValueError(f"unknown effect {effect.kind}")
 
     def _open_case(self, person: Person, audience: str,
@@ -196,8 +198,12 @@ class Desk:
             return [self.to_person(person, Reply("report/code_unknown"), audience)]
         status = {CaseState.WAITING: "received", CaseState.CLOSED: "closed"}.get(
             CaseState(case.state), "in_progress")
+        now_here = self.local_now()
+        is_open = self.settings.hours.is_open(now_here)
         return [self.to_person(person, Reply("report/status", {
-            "status": status, "reply": self.cases.reply(case)}), audience)]
+            "status": status, "reply": self.cases.reply(case), "desk_open": is_open,
+            "desk_opens_at": None if is_open else self.settings.hours.next_opening(now_here)}),
+            audience)]
 
     def _forget(self, person: Person, case: Case | None) -> list[Outgoing]:
         """/slet: everything keyed by the person goes, queued messages to them included (the
