@@ -28,6 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     qr = commands.add_parser("qr", help="QR codes (PNG and SVG) for posters and slides")
     qr.add_argument("audience", help="10-12, 13-15, 16-19, foraelder or fagperson")
     qr.add_argument("--out", type=Path, default=Path("posters"))
+    stats = commands.add_parser(
+        "stats", help="statistics for SSP's board: a Danish HTML report and a CSV, for whole "
+        "months that have ended, small groups protected")
+    stats.add_argument("--from", dest="first", metavar="YYYY-MM",
+                       help="the first month (default: the --to month)")
+    stats.add_argument("--to", dest="last", metavar="YYYY-MM",
+                       help="the last month, included (default: the last month that has ended)")
+    stats.add_argument("--out", type=Path, default=Path("rapport"),
+                       help="folder for statistik.html and statistik.csv")
+    stats.add_argument("--db", type=Path, default=None,
+                       help="the database, e.g. a backup (default: the one in SSPBOT_DATA_DIR)")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -35,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(settings)
         if args.command == "qr":
             return _qr(settings, args)
+        if args.command == "stats":
+            return _stats(settings, args)
         return _content(settings, args)
     except (SettingsError, FileNotFoundError, ValueError) as error:
         print(f"sspbot: {error}", file=sys.stderr)
@@ -81,6 +94,21 @@ def _qr(settings: Settings, args: argparse.Namespace) -> int:
               "web chat only.")
     elif not settings.bot_username:
         print("No Telegram link: set SSPBOT_BOT_USERNAME to add one.")
+    return 0
+
+
+def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.core.content import Content
+    from bot.stats.command import default_period, make
+
+    now = datetime.now(UTC)
+    last = args.last or default_period(now)[1]
+    page, table = make(args.db or settings.database_path, Content(settings.content_dir),
+                       args.first or last, last, args.out, now)
+    print(f"report written: {page}")
+    print(f"figures as CSV: {table}")
     return 0
 
 
