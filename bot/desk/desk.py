@@ -35,7 +35,8 @@ DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused"
                          "desk/report_connected", "desk/reply_saved", "desk/reply_how",
                          "desk/not_owner", "desk/take_over", "desk/taken_over",
                          "desk/case_closed_already", "desk/send_failed", "desk/not_sent",
-                         "desk/media_not_for_web", "consultant/from_consultant",
+                         "desk/media_not_for_web", "desk/statistics",
+                         "consultant/from_consultant",
                          "consultant/media_not_shown", "desk/person_hid")
 
 CLAIM: Final = Button("claim", shared_label="claim")

@@ -76,6 +76,24 @@ STAFF_SAMPLES: Final[dict[str, list[object]]] = {
                 {"category": "witnessed", "victim": None, "image_kind": None, "danger": "yes",
                  "place": "school", "time": "longer_ago", "ongoing": "unknown",
                  "involved": None, "description": None}],
+    # /statistik: counts as shown ("shown" with a value, "small" for under 5, "hidden")
+    "this_month": [{"month": "2026-12", "started": {"mark": "shown", "value": 23},
+                    "reports": {"mark": "small", "value": None},
+                    "handoffs": {"mark": "shown", "value": 6}}],
+    "last_month": [{"month": "2026-11", **{name: {"mark": mark, "value": value}
+                                           for name, mark, value in (
+                        ("started", "shown", 48), ("reports", "shown", 11),
+                        ("red", "shown", 5), ("handoffs", "shown", 14),
+                        ("closed", "shown", 17), ("feedback", "shown", 15),
+                        ("helped_yes", "shown", 9), ("helped_some", "hidden", None),
+                        ("helped_no", "small", None))}, "wait_median": 14},
+                   {"month": "2026-11", **{name: {"mark": mark, "value": value}
+                                           for name, mark, value in (
+                        ("started", "shown", 31), ("reports", "small", None),
+                        ("red", "small", None), ("handoffs", "shown", 7),
+                        ("closed", "shown", 8), ("feedback", "shown", 13),
+                        ("helped_yes", "hidden", None), ("helped_some", "small", None),
+                        ("helped_no", "small", None))}, "wait_median": None}],
 }
 # A sample of None (a value that is not there) is used only where the template's reviewer
 # comment says the variable can be missing, so no preview shows an artefact like "None".

@@ -19,6 +19,7 @@ from bot.core.delivery import StaffPost
 from bot.core.store import Row
 from bot.desk.cases import Case
 from bot.desk.desk import Desk
+from bot.stats.summary import statistics_reply
 from bot.telegram.calls import TELEGRAM, Send
 from bot.telegram.channel import BUTTON_PREFIX, STAFF_LANE
 from bot.telegram.format import command_of
@@ -174,6 +175,8 @@ class StaffGroup:
         name = desk.settings.staff[user_id]
         if command == "sager":
             desk.dispatch.post([desk.general(desk.open_cases_reply(), thread)])
+        elif command == "statistik":
+            desk.dispatch.post([desk.general(statistics_reply(desk.store, desk.clock()), thread)])
         elif command == "note" or text.startswith(NOTE_MARKER):
             pass  # an internal note stays in the topic
         elif case is None:
