@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     approve.add_argument("paths", nargs="+", help="template files under content/")
     approve.add_argument("--by", required=True, help="who approves, e.g. the youth council")
     approve.add_argument("--comment", default="")
-    actions.add_parser("status", help="list texts never approved or changed since approval")
+    actions.add_parser("status", help="list texts never approved or changed since approval, "
+                       "and the changes reviewers asked for")
     qr = commands.add_parser("qr", help="QR codes (PNG and SVG) for posters and slides")
     qr.add_argument("audience", help="10-12, 13-15, 16-19, foraelder or fagperson")
     qr.add_argument("--out", type=Path, default=Path("posters"))
@@ -122,20 +123,22 @@ def _content(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if args.action == "status":
         review = approvals.status(root)
+        for request in review.requests:
+            answered = "" if request.template in review.asked else " (changed since; review again)"
+            print(f"changes asked: {request.template} by {request.by} on {request.date}: "
+                  f"{request.comment}{answered}")
         for path in review.changed:
             print(f"changed since approval: {path}")
         for path in review.never:
             print(f"never approved: {path}")
         print(f"{len(review.approved)} approved, {len(review.changed)} changed, "
-              f"{len(review.never)} never approved")
+              f"{len(review.never)} never approved, {len(review.asked)} changes asked")
         return 0
-    from bot.core.content import Content
     from bot.review.booklet import write
-    from bot.service import content_globals
+    from bot.review.messages import review_content
     from flows import build_flows
 
-    content = Content(root, content_globals(settings, settings.office()))
-    out = write(build_flows(), content, args.out, date.today())
+    out = write(build_flows(), review_content(root), args.out, date.today())
     print(f"booklet written: {out}")
     return 0
 

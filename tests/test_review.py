@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -75,9 +76,11 @@ def test_exclusions_are_honoured(content_copy: Path) -> None:
 
 
 def test_approve_and_status_including_changed_since_approval(content_copy: Path) -> None:
+    """An approval is of what the readers see: every audience, sample, channel and button."""
     first = sspbot("content", "status", content=content_copy)
     total = len(approvals.templates(content_copy))
-    assert first.stdout.strip().endswith(f"0 approved, 0 changed, {total} never approved")
+    assert first.stdout.strip().endswith(
+        f"0 approved, 0 changed, {total} never approved, 0 changes asked")
     approved = sspbot("content", "approve", "common/start/at_menu.j2",
                       str(content_copy / "child/start/at_menu.j2"), "--by", "Ungdomsrådet",
                       "--comment", "Fint sprog", content=content_copy)
@@ -85,7 +88,11 @@ def test_approve_and_status_including_changed_since_approval(content_copy: Path)
     record = (content_copy / "approvals.toml").read_text()
     assert 'template = "child/start/at_menu.j2"' in record and 'by = "Ungdomsrådet"' in record
     assert re.search(r'sha256 = "[0-9a-f]{64}"', record) and "date = " in record
+    assert 'comment = "Fint sprog"' in record
     file = content_copy / "common/start/at_menu.j2"
+    file.write_text(file.read_text().replace("Formål:", "Formål (ny note):", 1))
+    unchanged = sspbot("content", "status", content=content_copy).stdout
+    assert f"2 approved, 0 changed, {total - 2} never approved" in unchanged  # no reader sees it
     file.write_text(file.read_text() + "\nEn ny linje.\n")
     after = sspbot("content", "status", content=content_copy).stdout
     assert "changed since approval: common/start/at_menu.j2" in after
@@ -93,6 +100,67 @@ def test_approve_and_status_including_changed_since_approval(content_copy: Path)
     assert f"1 approved, 1 changed, {total - 2} never approved" in after
     wrong = sspbot("content", "approve", "common/nope.j2", "--by", "x", content=content_copy)
     assert wrong.returncode == 2 and "no template" in wrong.stderr
+
+
+@pytest.mark.parametrize(("what", "edit"), [
+    ("a shared button label", ("common/general/buttons.j2", "Hjælp hele døgnet",
+                               "Hjælp døgnet rundt")),
+    ("a number in contacts.toml", ("contacts.toml", 'phone = "112"', 'phone = "1-1-2"')),
+])
+def test_a_change_outside_the_file_shows_as_changed(content_copy: Path, what: str,
+                                                    edit: tuple[str, str, str]) -> None:
+    approvals.approve(content_copy, ["child/start/at_menu.j2", "common/general/hours.j2"],
+                      "Ungdomsrådet", date(2026, 11, 24))
+    assert approvals.status(content_copy).approved == ["child/start/at_menu.j2",
+                                                       "common/general/hours.j2"]
+    name, old, new = edit
+    path = content_copy / name
+    assert old in path.read_text(), what
+    path.write_text(path.read_text().replace(old, new))
+    after = sspbot("content", "status", content=content_copy).stdout
+    assert "changed since approval: child/start/at_menu.j2" in after, what
+    assert "common/general/hours.j2" not in after, what
+
+
+def test_an_approval_under_the_old_fingerprint_reads_as_changed(content_copy: Path) -> None:
+    """A record from before (the file's bytes' hash) still loads: a message shows as changed
+    and is approved again; a part, still fingerprinted by its bytes, stays approved."""
+    def old_hash(name: str) -> str:
+        return hashlib.sha256((content_copy / name).read_bytes()).hexdigest()
+
+    (content_copy / "approvals.toml").write_text(
+        '[[approval]]\ntemplate = "common/start/at_menu.j2"\n'
+        f'sha256 = "{old_hash("common/start/at_menu.j2")}"\nby = "Ungdomsrådet"\n'
+        'date = 2026-11-01\n\n[[approval]]\ntemplate = "common/general/buttons.j2"\n'
+        f'sha256 = "{old_hash("common/general/buttons.j2")}"\nby = "Ungdomsrådet"\n'
+        'date = 2026-11-01\n')
+    review = approvals.status(content_copy)
+    assert review.changed == ["common/start/at_menu.j2"]
+    assert review.approved == ["common/general/buttons.j2"]
+
+
+def test_changes_asked_for_are_listed_for_a_developer(content_copy: Path) -> None:
+    approvals.approve(content_copy, ["common/start/at_menu.j2"], "Ungdomsrådet",
+                      date(2026, 11, 24), "God")
+    approvals.ask_changes(content_copy, "common/start/hidden.j2", "Ungdomsrådet",
+                          date(2026, 11, 25), "For kort")
+    listed = sspbot("content", "status", content=content_copy).stdout
+    assert ("changes asked: common/start/hidden.j2 by Ungdomsrådet on 2026-11-25: For kort"
+            in listed)
+    assert "1 changes asked" in listed
+    review = approvals.status(content_copy)
+    assert review.asked == ["common/start/hidden.j2"]
+    assert "common/start/hidden.j2" in review.unapproved
+    hidden = content_copy / "common/start/hidden.j2"
+    hidden.write_text(hidden.read_text() + "\nMere tekst.\n")  # the developer answers
+    answered = sspbot("content", "status", content=content_copy).stdout
+    assert "For kort (changed since; review again)" in answered
+    assert "never approved: common/start/hidden.j2" in answered
+    approvals.approve(content_copy, ["common/start/hidden.j2"], "Ungdomsrådet",
+                      date(2026, 11, 26))
+    closed = approvals.status(content_copy)
+    assert closed.requests == [] and "common/start/hidden.j2" in closed.approved
+    assert 'resolved = 2026-11-26' in (content_copy / "approvals.toml").read_text()
 
 
 def test_a_deployment_can_require_approved_texts(content_copy: Path,
