@@ -20,6 +20,7 @@ from bot.core.content import Content
 from bot.desk.desk import DESK_TEMPLATES
 from bot.review import approvals
 from bot.review.lint import check_text, lint, names
+from bot.review.names import load_names
 from bot.review.previews import person_previews, staff_previews
 from bot.service import check_approvals, content_globals
 from bot.settings import SettingsError, load_settings
@@ -182,24 +183,36 @@ def test_a_deployment_can_require_approved_texts(content_copy: Path,
     check_approvals(strict)  # all approved: no complaint
 
 
+def booklet_listing(page: str) -> set[tuple[str, str]]:
+    """(template, audience) for every message the page shows, grouped or folded away."""
+    listed = set()
+    for template, body in re.findall(r'<article class="card[^"]*"[^>]*data-template="([^"]+)"'
+                                     r'(.*?)</article>', page, re.DOTALL):
+        for audiences in re.findall(r'data-audiences="([^"]+)"', body):
+            listed |= {(html.unescape(template), a) for a in audiences.split()}
+    return listed
+
+
 def test_the_booklet_shows_every_message_and_opens_in_a_browser(tmp_path: Path) -> None:
     out = tmp_path / "booklet" / "index.html"
     made = sspbot("content", "booklet", "--out", str(out), content=ROOT)
     assert made.returncode == 0, made.stderr
     page = out.read_text()
-    listed = {(html.unescape(t), a) for t, a in
-              re.findall(r'data-template="([^"]+)" data-audience="([^"]+)"', page)}
     settings = load_settings()
     content = Content(ROOT, content_globals(settings, settings.office()))
     flows = build_flows()
     expected = {(p.reply.template, p.audience) for p in
                 [*person_previews(flows, content), *staff_previews(content, DESK_TEMPLATES)]}
-    assert listed == expected
-    shown = {template for template, _ in listed}
+    assert booklet_listing(page) == expected
+    shown = {template for template, _ in expected}
     assert flows.templates() <= shown  # every template any flow can show
+    names = load_names(content)
     for name in flows.by_name:
-        assert re.search(rf'data-diagram="{name}">\s*<svg', page), name
-    assert "make demo" in page and "http://" not in page.split("<body>")[0]
+        assert re.search(rf'data-diagram="{name}">\s*<figure class="diagram">(<figcaption>'
+                         rf'[^<]*</figcaption>)?<svg', page), name
+        assert f"<h2>{html.escape(names.section(name))}</h2>" in page  # Danish headings
+    assert "make demo" in page and "sspbot review" in page
+    assert "http://" not in page.split("<body>")[0] and "<script" not in page
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         view = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -207,6 +220,9 @@ def test_the_booklet_shows_every_message_and_opens_in_a_browser(tmp_path: Path) 
         expect(view.get_by_role("heading", name="SSP Ballerups chatbot – alle tekster")
                ).to_be_visible()
         expect(view.locator('[data-diagram="report"] svg')).to_be_visible()
+        summary = view.locator('[data-template="report/reviewing"] details.variants summary')
+        expect(summary.first).to_contain_text("varianter mere, der kun er forskellige i")
+        expect(summary.first).to_contain_text(names.variable("category"))
         view.screenshot(path=str(tmp_path / "booklet.png"))
         browser.close()
     assert (tmp_path / "booklet.png").stat().st_size > 10_000
