@@ -132,7 +132,7 @@ def crafted(path: Path, child_reports: tuple[str, str] = ("child", "extortion"))
 
 
 @pytest.fixture
-def bot(tmp_path: Path) -> Writer:
+def stored(tmp_path: Path) -> Writer:
     return crafted(tmp_path / "data" / "sspbot.sqlite3")
 
 
@@ -236,8 +236,8 @@ def attack(published: dict[tuple[str, str, str], str], months: Iterable[str],
     return found
 
 
-def test_no_hidden_cell_can_be_recovered_from_anything_published(bot: Writer) -> None:
-    page, table = publication(bot)
+def test_no_hidden_cell_can_be_recovered_from_anything_published(stored: Writer) -> None:
+    page, table = publication(stored)
     published = csv_cells(table)
     assert page_cells(page) == published
     for knows_order in (False, True):
@@ -260,8 +260,8 @@ def test_no_hidden_cell_can_be_recovered_from_anything_published(bot: Writer) ->
                 breakdown.name, group)
 
 
-def test_the_known_small_groups_are_hidden(bot: Writer) -> None:
-    published = csv_cells(publication(bot)[1])
+def test_the_known_small_groups_are_hidden(stored: Writer) -> None:
+    published = csv_cells(publication(stored)[1])
     # The one 10–12-year-old who reported extortion in March, in every table that counts her.
     assert published[("reports_category", "2026-03", "extortion")] == SMALL_TEXT
     assert published[("reports_audience", "2026-03", "child")] == SMALL_TEXT
@@ -294,10 +294,10 @@ def test_a_hidden_person_leaves_no_trace_in_page_csv_or_charts(tmp_path: Path) -
     assert publication(one) == publication(other)
 
 
-def test_a_month_reads_the_same_in_every_report(bot: Writer) -> None:
+def test_a_month_reads_the_same_in_every_report(stored: Writer) -> None:
     """So two reports of overlapping periods cannot be subtracted to find a month's cells."""
-    cells = [csv_cells(publication(bot, MONTHS[:n])[1]) for n in (1, 2, 3)]
-    cells.append(csv_cells(publication(bot, MONTHS[1:])[1]))
+    cells = [csv_cells(publication(stored, MONTHS[:n])[1]) for n in (1, 2, 3)]
+    cells.append(csv_cells(publication(stored, MONTHS[1:])[1]))
     for month in MONTHS:
         shown = [{(t, g): v for (t, m, g), v in c.items() if m == month} for c in cells]
         present = [s for s in shown if s]
@@ -342,8 +342,8 @@ def test_every_small_row_is_protected() -> None:
             assert is_safe(cells, total)
 
 
-def test_the_csv_matches_the_page_and_the_key_figures(bot: Writer) -> None:
-    page, table = publication(bot)
+def test_the_csv_matches_the_page_and_the_key_figures(stored: Writer) -> None:
+    page, table = publication(stored)
     published = csv_cells(table)
     assert page_cells(page) == published and len(published) > 250
     for key in ("started", "reports", "handoffs"):
@@ -356,10 +356,10 @@ def test_the_csv_matches_the_page_and_the_key_figures(bot: Writer) -> None:
     assert page.count("<svg") == 9  # the monthly chart, the waits, seven breakdowns
 
 
-def test_waiting_times_are_shown_only_for_enough_cases(bot: Writer) -> None:
+def test_waiting_times_are_shown_only_for_enough_cases(stored: Writer) -> None:
     """A median needs 5 waits, the 90th percentile 10, and the published counts must already
     say there are that many hand-offs: whether a figure is shown then tells nothing new."""
-    published = csv_cells(publication(bot)[1])
+    published = csv_cells(publication(stored)[1])
     # 11 hand-offs in office hours were taken: median of 3 4 5 6 8 9 12 15 20 25 30
     assert published[("wait_median", PERIOD_TEXT, "in_hours")] == "9"
     # ...but the counts shown promise only 5 in office hours (April's row is hidden whole: its
@@ -375,11 +375,11 @@ def test_waiting_times_are_shown_only_for_enough_cases(bot: Writer) -> None:
     assert published[("wait_median", "2026-04", "all")] == "9"
 
 
-def test_feedback_counts_in_the_month_of_its_weeks_thursday(bot: Writer) -> None:
+def test_feedback_counts_in_the_month_of_its_weeks_thursday(stored: Writer) -> None:
     assert month_of_week("2026-W14") == "2026-04"  # 30 March to 5 April
     assert month_of_week("2026-W40") == "2026-10"  # 28 September to 4 October
     assert month_of_week("2026-W53") == "2026-12"  # 28 December 2026 to 3 January 2027
-    raw = read(bot.store.db.conn, MONTHS)
+    raw = read(stored.store.db.conn, MONTHS)
     assert raw.row("feedback_answer", "2026-03") == {
         "helped_yes": 5, "helped_some": 1, "helped_no": 1}
     assert raw.row("feedback_answer", "2026-04")["helped_no"] == 1
@@ -410,7 +410,7 @@ def sspbot(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
     ("--from", "2026-03", "--to", datetime.now(UTC).strftime("%Y-%m")),  # not over yet
     ("--from", "2026-W11"),
 ])
-def test_the_command_refuses_a_period_shorter_than_a_month(bot: Writer, tmp_path: Path,
+def test_the_command_refuses_a_period_shorter_than_a_month(stored: Writer, tmp_path: Path,
                                                            period_args: tuple[str, ...]) -> None:
     result = sspbot(*period_args, "--out", str(tmp_path / "rapport"), data=tmp_path / "data")
     assert result.returncode == 2
@@ -420,7 +420,7 @@ def test_the_command_refuses_a_period_shorter_than_a_month(bot: Writer, tmp_path
     assert not (tmp_path / "rapport").exists()
 
 
-def test_the_command_writes_the_report_from_a_running_bots_database(bot: Writer,
+def test_the_command_writes_the_report_from_a_running_bots_database(stored: Writer,
                                                                     tmp_path: Path) -> None:
     database = tmp_path / "data" / "sspbot.sqlite3"
     before = database.read_bytes()
@@ -429,28 +429,28 @@ def test_the_command_writes_the_report_from_a_running_bots_database(bot: Writer,
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "rapport" / "statistik.html").read_text(encoding="utf-8")
     table = (tmp_path / "rapport" / "statistik.csv").read_text(encoding="utf-8-sig")
-    assert page_cells(page) == csv_cells(table) == csv_cells(publication(bot)[1])
+    assert page_cells(page) == csv_cells(table) == csv_cells(publication(stored)[1])
     assert "marts–maj 2026" in page
     assert database.read_bytes() == before  # read only: the bot's file is untouched
     missing = sspbot("--to", "2026-05", data=tmp_path / "nowhere")
     assert missing.returncode == 2 and "no database" in missing.stderr
 
 
-def test_make_reads_nothing_outside_the_period(bot: Writer, tmp_path: Path) -> None:
-    page, table = make(bot.store.path, CONTENT, "2026-04", "2026-04", tmp_path / "out", NOW)
+def test_make_reads_nothing_outside_the_period(stored: Writer, tmp_path: Path) -> None:
+    page, table = make(stored.store.path, CONTENT, "2026-04", "2026-04", tmp_path / "out", NOW)
     published = csv_cells(table.read_text(encoding="utf-8-sig"))
     assert {m for _, m, _ in published} == {"2026-04", PERIOD_TEXT}
     assert page.name == "statistik.html"
 
 
 def test_statistik_shows_this_month_so_far_and_last_month_as_the_report_does(
-        bot: Writer) -> None:
-    reply = statistics_reply(bot.store, at("2026-04", 20))
+        stored: Writer) -> None:
+    reply = statistics_reply(stored.store, at("2026-04", 20))
     this, last = reply.variables["this_month"], reply.variables["last_month"]
     assert this["month"] == "2026-04" and last["month"] == "2026-03"
     assert set(this) == {"month", "started", "reports", "handoffs"}  # no answers mid-month
     assert this["reports"] == {"mark": "shown", "value": 5}
-    published = csv_cells(publication(bot)[1])
+    published = csv_cells(publication(stored)[1])
     as_shown = {"shown": lambda c: str(c["value"]), "small": lambda c: SMALL_TEXT,
                 "hidden": lambda c: HIDDEN_TEXT}
     for key, cell in [("reports", ("overview", "reports")), ("red", ("reports_triage", "red")),

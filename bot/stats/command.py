@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bot.core.content import Content
 from bot.core.migrations import MIGRATIONS
-from bot.stats import report
 from bot.stats.period import month_of, period, previous_month
 from bot.stats.query import read
 from bot.stats.tables import publish
@@ -35,6 +34,8 @@ def make(database: Path, content: Content, first: str, last: str, out: Path,
          now: datetime) -> tuple[Path, Path]:
     """Check the period (whole months that have ended), count, protect, and write."""
     months = period(first, last, now)
+    from bot.stats import report  # matplotlib: only once there is something to draw
+
     db = open_read_only(database)
     try:
         published = publish(read(db, months))
