@@ -44,6 +44,9 @@ def demo_environment(url: str, data_dir: Path, web_port: int = WEB_PORT) -> dict
         "SSPBOT_OFFICE_HOURS": "mon-sun 00:00-24:00",
         "SSPBOT_WEB_PORT": str(web_port),
         "SSPBOT_BOT_USERNAME": "ssp_ballerup_bot",
+        # The demo tries texts before the youth council approves them; production does not
+        # (deploy/.env.example). The demo says so once when it starts.
+        "SSPBOT_REQUIRE_APPROVED": "false",
     }
 
 
@@ -58,6 +61,13 @@ async def _start_sandbox(host: str, port: int) -> Sandbox:
 
 
 async def demo(host: str, port: int, data_dir: Path, web_port: int) -> None:
+    from bot.core.content import Content
+    from bot.settings import load_settings
+    from flows.engine import Reply
+
+    # Said once, in the reviewers' words from content/: unapproved texts are fine here.
+    notice = Content(load_settings().content_dir).render(Reply("review/demo_notice"), None)
+    print(f"\n  {notice.text}", flush=True)
     sandbox = await _start_sandbox(host, port)
     url = f"http://{host}:{sandbox.port}"
     env = demo_environment(url, data_dir, web_port if _free(host, web_port) else 0)

@@ -1,0 +1,160 @@
+"""The youth council reviews on their own: fingerprints of what readers see, Danish names,
+readable diagrams, grouped variants, and approved texts required in production only."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.review import approvals
+from bot.review.diagrams import SCREEN_WIDTH, draw
+from bot.review.messages import fingerprints, reference_globals, review_content
+from bot.review.names import DEMO_NOTICE, load_names
+from bot.review.overview import build
+from bot.review.previews import SAMPLES
+from bot.service import content_globals
+from bot.settings import load_settings
+from flows import build_flows
+from flows.engine import Reply
+from sandbox.cli import demo_environment
+from tests.harness import wait_for
+from tests.test_browser import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+ROOT = REPO / "content"
+FLOWS = build_flows()
+CONTENT = review_content(ROOT)
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(ROOT, copy)
+    (copy / approvals.RECORD).unlink(missing_ok=True)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+# --- what an approval covers ------------------------------------------------------------
+
+def test_the_fingerprint_covers_an_included_text(content_copy: Path) -> None:
+    before = fingerprints(content_copy, FLOWS)
+    edit(content_copy / "common/report/advice/bullying.j2", "Det er ikke din skyld.",
+         "Det er aldrig din skyld.")
+    after = fingerprints(content_copy, FLOWS)
+    changed = {file for file in before if before[file] != after[file]}
+    assert changed == {"common/report/sent.j2", "common/report/advice/bullying.j2"}
+
+
+def test_the_fingerprint_covers_both_channels(content_copy: Path) -> None:
+    before = fingerprints(content_copy, FLOWS)
+    edit(content_copy / "common/general/privacy.j2", "Her i webchatten er du anonym.",
+         "I webchatten er du anonym.")  # only the web chat shows this
+    after = fingerprints(content_copy, FLOWS)
+    assert before["common/general/privacy.j2"] != after["common/general/privacy.j2"]
+
+
+def test_the_fingerprint_ignores_what_no_reader_sees(content_copy: Path) -> None:
+    before = fingerprints(content_copy, FLOWS)
+    edit(content_copy / "common/start/at_menu.j2", "Formål:", "Formål (rettet):")
+    edit(content_copy / "common/start/at_menu.j2", "Hvad kan jeg", "{# ny note #}Hvad kan jeg")
+    assert fingerprints(content_copy, FLOWS) == before
+
+
+def test_the_reviewers_settings_are_the_ones_the_texts_use() -> None:
+    """Approvals do not depend on one deployment's hours: the texts are fingerprinted with the
+    defaults, and those are exactly the numbers the running bot passes to the texts."""
+    settings = load_settings()
+    assert set(reference_globals()) == set(content_globals(settings, settings.office()))
+
+
+def test_the_reviewers_own_words_need_no_approval() -> None:
+    assert not [t for t in approvals.templates(ROOT) if t.startswith("common/review/")]
+
+
+# --- Danish names, grouping, diagrams ----------------------------------------------------
+
+def test_every_part_state_and_variable_has_a_danish_name() -> None:
+    names = load_names(CONTENT)
+    for name, flow in FLOWS.by_name.items():
+        assert name in names.sections, name
+        missing = [state for state in flow.prompts if state not in names.states.get(name, {})]
+        assert not missing, f"{name}: name {missing} in content/common/review/names.j2"
+    overview = build(FLOWS, CONTENT, with_diagrams=False)
+    differing = {v for s in overview.sections for c in s.cards for g in c.groups
+                 for v in g.differing}
+    assert differing <= set(names.variables), (  # named in content/common/review/names.j2
+        differing - set(names.variables))
+    assert set(SAMPLES) <= set(names.variables), set(SAMPLES) - set(names.variables)
+
+
+def test_near_identical_variants_are_grouped() -> None:
+    overview = build(FLOWS, CONTENT, with_diagrams=False)
+    found = overview.card("common/report/reviewing.j2")
+    assert found is not None
+    _, card = found
+    assert card.rendered > 40 and card.shown <= 3  # one bubble per group of readers
+    assert all(g.others and "category" in g.differing for g in card.groups)
+    shown = sum(c.shown for s in overview.sections for c in s.cards)
+    rendered = sum(c.rendered for s in overview.sections for c in s.cards)
+    assert shown * 2 < rendered
+
+
+@pytest.mark.parametrize("flow", FLOWS.by_name)
+def test_diagrams_are_readable_on_a_laptop(flow: str) -> None:
+    """Danish boxes and arrows, shown at 60 % of their size or more on a laptop's page (text
+    of 11 pixels or more); the long advice flow is split, one diagram per choice at its start."""
+    names = load_names(CONTENT)
+    drawing = draw(FLOWS, CONTENT, FLOWS.by_name[flow], names)
+    for diagram in drawing.diagrams:
+        width = float(re.search(r'<svg width="([\d.]+)pt"', diagram.svg).group(1))  # type: ignore[union-attr]
+        assert width <= SCREEN_WIDTH * 1.6, (flow, diagram.title, width)
+        labels = re.findall(r"<text[^>]*>([^<]+)</text>", diagram.svg)
+        assert labels and not [t for t in labels if re.fullmatch(r"\w+_\w+", t)], labels
+
+
+def test_the_unreadable_advice_diagram_is_split() -> None:
+    drawing = draw(FLOWS, CONTENT, FLOWS.by_name["images"], load_names(CONTENT))
+    assert len(drawing.diagrams) > 3 and all(d.title for d in drawing.diagrams)
+    assert drawing.ways_out  # "Til menuen" said once, not drawn from every page
+
+
+# --- production refuses unapproved texts; the demo says once that it does not -------------
+
+def test_production_requires_approved_texts_and_the_demo_does_not(tmp_path: Path) -> None:
+    example = (REPO / "deploy/.env.example").read_text()
+    assert re.search(r"^SSPBOT_REQUIRE_APPROVED=true$", example, re.MULTILINE)
+    demo = demo_environment("http://127.0.0.1:9", tmp_path / "data")
+    assert demo["SSPBOT_REQUIRE_APPROVED"] == "false"
+
+
+def test_the_demo_says_once_in_danish_that_texts_need_no_approval_there(
+        tmp_path: Path) -> None:
+    notice = CONTENT.render(Reply(DEMO_NOTICE), None).text
+    assert "Ungdomsrådet" in notice and "SSPBOT_REQUIRE_APPROVED=true" in notice
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox.cli", "demo", "--port", str(free_port()),
+             "--web-port", "0", "--data-dir", str(tmp_path / "data")],
+            stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        wait_for(lambda: "Ctrl-C" in log.read_text(), timeout=60, what="the demo to start")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+    said = log.read_text()
+    assert said.count(notice) == 1
+    line = next(line for line in said.splitlines() if notice in line)
+    assert "WARNING" not in line and said.index(notice) < said.index("Ctrl-C")
