@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 from datetime import date
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     approve.add_argument("--comment", default="")
     actions.add_parser("status", help="list texts never approved or changed since approval, "
                        "and the changes reviewers asked for")
+    review = commands.add_parser("review", help="the review page: read, approve or ask for "
+                                 "changes in a browser (on 127.0.0.1)")
+    review.add_argument("--port", type=int, default=8090, help="0: any free port")
     qr = commands.add_parser("qr", help="QR codes (PNG and SVG) for posters and slides")
     qr.add_argument("audience", help="10-12, 13-15, 16-19, foraelder or fagperson")
     qr.add_argument("--out", type=Path, default=Path("posters"))
@@ -47,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
             return _run(settings)
         if args.command == "qr":
             return _qr(settings, args)
+        if args.command == "review":
+            return _review(settings, args)
         if args.command == "stats":
             return _stats(settings, args)
         return _content(settings, args)
@@ -140,6 +146,22 @@ def _content(settings: Settings, args: argparse.Namespace) -> int:
 
     out = write(build_flows(), review_content(root), args.out, date.today())
     print(f"booklet written: {out}")
+    return 0
+
+
+def _review(settings: Settings, args: argparse.Namespace) -> int:
+    """The review page on 127.0.0.1 until Ctrl-C; says where, in Danish, from content/."""
+    from bot.review.messages import review_content
+    from bot.review.names import load_names
+    from bot.review.server import serve
+
+    started = load_names(review_content(settings.content_dir)).words["review_started"]
+
+    def say(url: str) -> None:
+        print(f"{started} {url}", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(settings.content_dir, args.port, say))
     return 0
 
 

@@ -1,16 +1,20 @@
 """The youth council reviews on their own: fingerprints of what readers see, Danish names,
-readable diagrams, grouped variants, and approved texts required in production only."""
+readable diagrams, grouped variants, and the review page in a real browser."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from bot.review import approvals
 from bot.review.diagrams import SCREEN_WIDTH, draw
@@ -24,7 +28,7 @@ from flows import build_flows
 from flows.engine import Reply
 from sandbox.cli import demo_environment
 from tests.harness import wait_for
-from tests.test_browser import free_port
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 ROOT = REPO / "content"
@@ -158,3 +162,123 @@ def test_the_demo_says_once_in_danish_that_texts_need_no_approval_there(
     assert said.count(notice) == 1
     line = next(line for line in said.splitlines() if notice in line)
     assert "WARNING" not in line and said.index(notice) < said.index("Ctrl-C")
+
+
+# --- the review page ------------------------------------------------------------------------
+
+@pytest.fixture
+def review(content_copy: Path, tmp_path: Path) -> Iterator[str]:
+    """`sspbot review` on a copy of content/, never the real approvals file."""
+    log = tmp_path / "review.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "review", "--port", "0"], stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "SSPBOT_CONTENT_DIR": str(content_copy)})
+    try:
+        url = wait_for(lambda: (m := re.search(r"http://127\.0\.0\.1:\d+/", log.read_text()))
+                       and m.group(0), timeout=60, what="the review page to start")
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+
+
+def card(page: Page, file: str) -> Locator:
+    return page.locator(f'article[data-file="{file}"]')
+
+
+def test_the_youth_council_approves_and_sees_a_change_in_a_shared_label(
+        review: str, content_copy: Path, tmp_path: Path) -> None:
+    real_record = ROOT / approvals.RECORD
+    real_before = real_record.read_bytes() if real_record.exists() else None
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(review)
+        expect(page.get_by_role("heading", name="Gennemgå chatbottens tekster")).to_be_visible()
+        page.get_by_role("link", name="Start og menu").click()
+        expect(page.locator('[data-diagram="start"] svg')).to_be_visible()
+        menu = card(page, "common/start/at_menu.j2")
+        expect(menu.locator(".status")).to_have_text("ikke godkendt endnu")
+        expect(menu.locator(".keyboard").first).to_contain_text("Hjælp hele døgnet")
+        menu.get_by_label("Dit navn").fill("Ungdomsrådet")
+        menu.get_by_label("Kommentar").fill("Kort og klart.")
+        menu.get_by_role("button", name="Godkend").click()
+        menu = card(page, "common/start/at_menu.j2")
+        expect(menu.get_by_role("status")).to_contain_text("Gemt")
+        expect(menu.locator(".status")).to_have_text("godkendt")
+        expect(menu.locator(".history")).to_contain_text("Godkendt af Ungdomsrådet")
+        expect(menu.locator(".history")).to_contain_text("»Kort og klart.«")
+        record = (content_copy / approvals.RECORD).read_text()
+        assert 'by = "Ungdomsrådet"' in record and 'comment = "Kort og klart."' in record
+
+        # A shared button label changes: the message that shows it is marked as changed.
+        edit(content_copy / "common/general/buttons.j2", "Hjælp hele døgnet",
+             "Hjælp døgnet rundt")
+        page.reload()
+        menu = card(page, "common/start/at_menu.j2")
+        expect(menu.locator(".status")).to_have_text("ændret siden godkendelse")
+        expect(menu.locator(".keyboard").first).to_contain_text("Hjælp døgnet rundt")
+        expect(menu.get_by_label("Dit navn")).to_have_value("Ungdomsrådet")  # remembered
+        page.screenshot(path=str(tmp_path / "review.png"), full_page=False)
+        browser.close()
+    assert approvals.status(content_copy).changed == ["common/start/at_menu.j2"]
+    assert (real_record.read_bytes() if real_record.exists() else None) == real_before
+
+
+def test_asking_for_changes_works_without_javascript(review: str, content_copy: Path) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_context(java_script_enabled=False).new_page()
+        page.goto(review + "section/report?for=child")
+        first = card(page, "child/report/choosing_category.j2")
+        expect(first).to_be_visible()
+        expect(page.locator("article[data-file='common/report/choosing_category.j2']")
+               ).to_have_count(0)  # the child reads a text of their own
+        first.get_by_label("Dit navn").fill("Sofie")
+        first.get_by_role("button", name="Bed om ændringer").click()
+        first = card(page, "child/report/choosing_category.j2")
+        expect(first.get_by_role("alert")).to_contain_text("Skriv i kommentaren")
+        assert not (content_copy / approvals.RECORD).exists()
+        first.get_by_label("Kommentar").fill("»Holdt udenfor« er svært at forstå.")
+        first.get_by_role("button", name="Bed om ændringer").click()
+        first = card(page, "child/report/choosing_category.j2")
+        expect(first.locator(".status")).to_have_text("I har bedt om ændringer")
+        expect(first.locator(".history")).to_contain_text("Sofie bad om ændringer")
+        assert "for=child" in page.url
+        browser.close()
+    review_status = approvals.status(content_copy)
+    assert review_status.asked == ["child/report/choosing_category.j2"]
+    assert review_status.requests[0].comment == "»Holdt udenfor« er svært at forstå."
+
+
+def test_a_text_changed_while_reading_is_not_approved(review: str, content_copy: Path) -> None:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        page.goto(review + "section/start")
+        menu = card(page, "common/start/at_menu.j2")
+        menu.get_by_label("Dit navn").fill("Ungdomsrådet")
+        edit(content_copy / "common/start/at_menu.j2", "Hvad kan jeg", "Hvad kan vi")
+        menu.get_by_role("button", name="Godkend").click()
+        expect(card(page, "common/start/at_menu.j2").get_by_role("alert")).to_contain_text(
+            "ændret, mens du læste")
+        expect(card(page, "common/start/at_menu.j2").locator(".bubble").first
+               ).to_contain_text("Hvad kan vi")
+        browser.close()
+    assert not (content_copy / approvals.RECORD).exists()
+
+
+def test_only_this_machine_and_its_own_forms_can_decide(review: str, content_copy: Path) -> None:
+    form = {"file": "common/start/at_menu.j2", "name": "x", "decision": "approve",
+            "fingerprint": fingerprints(content_copy, FLOWS)["common/start/at_menu.j2"]}
+    forged = httpx.post(review + "decide", data={**form, "token": "guess"})
+    assert forged.status_code == 403
+    other_site = httpx.get(review, headers={"Host": "attacker.example"})
+    assert other_site.status_code == 403
+    page = httpx.get(review)
+    assert page.status_code == 200 and "default-src 'none'" in page.headers[
+        "Content-Security-Policy"]
+    assert not re.search(r"<script|https?://(?!127\.0\.0\.1)", page.text)
+    assert not (content_copy / approvals.RECORD).exists()
