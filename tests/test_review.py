@@ -223,6 +223,11 @@ def test_the_booklet_shows_every_message_and_opens_in_a_browser(tmp_path: Path) 
         summary = view.locator('[data-template="report/reviewing"] details.variants summary')
         expect(summary.first).to_contain_text("varianter mere, der kun er forskellige i")
         expect(summary.first).to_contain_text(names.variable("category"))
+        shown = view.evaluate("""() => { const copy = document.body.cloneNode(true);
+            copy.querySelectorAll("code, svg, pre").forEach(e => e.remove());
+            return copy.innerText; }""")
+        artefacts = re.findall(r"\bNone\b|\{\{|\}\}|\b[a-z]+_[a-z_]+\b", shown)
+        assert not artefacts  # Danish names, not code names; nothing left unrendered
         view.screenshot(path=str(tmp_path / "booklet.png"))
         browser.close()
     assert (tmp_path / "booklet.png").stat().st_size > 10_000

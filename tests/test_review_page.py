@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from bot.review import approvals
@@ -188,6 +189,19 @@ def card(page: Page, file: str) -> Locator:
     return page.locator(f'article[data-file="{file}"]')
 
 
+def assert_reads_well(page: Page) -> None:
+    """Danish for a 17-year-old: no code names outside the file names, no artefacts, and
+    nothing axe-core finds serious."""
+    shown = page.evaluate("""() => { const copy = document.body.cloneNode(true);
+        copy.querySelectorAll("code, svg").forEach(e => e.remove()); return copy.innerText; }""")
+    assert not re.search(r"\bNone\b|\{\{|\}\}|\b[a-z]+_[a-z_]+\b", shown), re.findall(
+        r"\bNone\b|\{\{|\}\}|\b[a-z]+_[a-z_]+\b", shown)
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious",
+                                                                          "critical")]
+    assert serious == [], results.generate_report()
+
+
 def test_the_youth_council_approves_and_sees_a_change_in_a_shared_label(
         review: str, content_copy: Path, tmp_path: Path) -> None:
     real_record = ROOT / approvals.RECORD
@@ -199,6 +213,7 @@ def test_the_youth_council_approves_and_sees_a_change_in_a_shared_label(
         expect(page.get_by_role("heading", name="Gennemgå chatbottens tekster")).to_be_visible()
         page.get_by_role("link", name="Start og menu").click()
         expect(page.locator('[data-diagram="start"] svg')).to_be_visible()
+        assert_reads_well(page)
         menu = card(page, "common/start/at_menu.j2")
         expect(menu.locator(".status")).to_have_text("ikke godkendt endnu")
         expect(menu.locator(".keyboard").first).to_contain_text("Hjælp hele døgnet")

@@ -16,7 +16,7 @@ PAGE: Final = "booklet/booklet.html"
 
 
 def build(flows: Flows, content: Content, today: date) -> str:
-    overview = with_decisions(build_overview(flows, content), content)
+    overview = with_decisions(build_overview(flows, content), content.root)
     return pages(content, overview.names).get_template(PAGE).render(
         today=today, sections=overview.sections, status=overview.status)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -94,8 +95,8 @@ def _first_sentence(text: str, most: int = HEADING_LENGTH) -> str:
 
 
 def build(flows: Flows, content: Content, with_diagrams: bool = True) -> Overview:
-    """Every section with its cards, in the order a conversation meets them (no decisions
-    yet: see `with_decisions`)."""
+    """Every section with its cards, in the order a conversation meets them; no decisions yet
+    (see `with_decisions`)."""
     names = load_names(content)
     messages = catalogue(flows, content)
     cards: dict[str, list[Card]] = {}
@@ -111,8 +112,8 @@ def build(flows: Flows, content: Content, with_diagrams: bool = True) -> Overvie
     return Overview(names, sections, {f: m.fingerprint for f, m in messages.items()})
 
 
-def with_decisions(overview: Overview, content: Content) -> Overview:
-    root = content.root
+def with_decisions(overview: Overview, root: Path) -> Overview:
+    """The overview with what was decided about each text under `root` (content/)."""
     overview.decided(approvals.status(root, overview.fingerprints), approvals.load(root))
     return overview
 

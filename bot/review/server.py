@@ -88,7 +88,7 @@ class ReviewServer:
             content = review_content(self.root)
             overview = build(self.flows, content)
             self._texts = _Texts(signature, overview, pages(content, overview.names))
-        with_decisions(self._texts.overview, review_content(self.root))
+        with_decisions(self._texts.overview, self.root)
         return self._texts
 
     # --- the web side ----------------------------------------------------------------------
