@@ -13,12 +13,15 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to: int | None = None
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"ok": False, "error_code": self.code,
                                 "description": self.description}
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to}
         return body
 
 

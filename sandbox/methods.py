@@ -163,7 +163,10 @@ async def create_forum_topic(world: World, params: Params) -> Any:
     topic = {"message_thread_id": thread, "name": params["name"],
              "icon_color": params.get("icon_color", 7322096), "closed": False}
     chat.topics[thread] = topic
-    await world.touch()
+    # The group learns of the new topic by its service message, the bot's own included.
+    service = {key: value for key, value in created.items() if key != "service"}
+    service["is_topic_message"] = True
+    await world.push("message", service)
     return {key: topic[key] for key in ("message_thread_id", "name", "icon_color")}
 
 
@@ -171,6 +174,20 @@ async def edit_forum_topic(world: World, params: Params) -> Any:
     topic = _topic(world, params)
     if "name" in params:
         topic["name"] = params["name"]
+    await world.touch()
+    return True
+
+
+async def delete_forum_topic(world: World, params: Params) -> Any:
+    chat = world.chat(params["chat_id"])
+    thread = params["message_thread_id"]
+    if thread not in chat.topics:
+        raise bad_request("message thread not found")
+    del chat.topics[thread]
+    for message_id in [m for m, message in chat.messages.items()
+                       if message.get("message_thread_id") == thread]:
+        del chat.messages[message_id]
+    chat.version += 1
     await world.touch()
     return True
 
@@ -247,6 +264,7 @@ METHODS: Final[dict[str, Method]] = {
     "createForumTopic": create_forum_topic,
     "editForumTopic": edit_forum_topic,
     "closeForumTopic": close_forum_topic,
+    "deleteForumTopic": delete_forum_topic,
     "reopenForumTopic": reopen_forum_topic,
     "getChatMember": get_chat_member,
     "leaveChat": leave_chat,

@@ -47,6 +47,7 @@ class Sandbox:
             web.post("/sandbox/add_to_group", self.add_to_group),
             web.post("/sandbox/block", self.block),
             web.post("/sandbox/members", self.set_member),
+            web.post("/sandbox/migrate", self.migrate),
             web.post("/sandbox/faults", self.add_fault),
             web.delete("/sandbox/faults", self.clear_faults),
             web.get("/sandbox/chats/{chat_id}/messages", self.messages),
@@ -91,9 +92,19 @@ class Sandbox:
         name = method_names().get(method.lower())
         if name is None:
             return _json({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        late: Fault | None = None
         try:
             params = await self._params(request)
-            await self._apply_fault(name)
+            fault = self._fault(name, params)
+            if fault is not None and fault.raw is not None:
+                self.world.calls.append({"method": name, "ok": False,
+                                         "error_code": fault.status or 200, "raw": True})
+                return web.Response(text=fault.raw, status=fault.status or 200,
+                                    content_type="text/html")
+            if fault is not None and fault.after:
+                late = fault
+            elif fault is not None:
+                await self._apply(fault)
             checked = check_request(name, params)
             implementation = METHODS.get(name)
             if implementation is None:
@@ -104,6 +115,8 @@ class Sandbox:
                                      "description": error.description})
             return _json(error.body(), error.code)
         self.world.calls.append({"method": name, "ok": True, "params": checked})
+        if late is not None:  # done, but the answer is slow (and may never be read)
+            await asyncio.sleep(late.delay)
         return _json({"ok": True, "result": result})
 
     @staticmethod
@@ -121,18 +134,26 @@ class Sandbox:
                                if isinstance(value, str)})
         return params
 
-    async def _apply_fault(self, method: str) -> None:
+    def _fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self.world.faults:
-            if fault.count > 0 and fault.method in (method, "*"):
+            if fault.matches(method, params):
                 fault.count -= 1
-                if fault.delay:
-                    await asyncio.sleep(fault.delay)
-                if fault.status == 429:
-                    retry = fault.retry_after or 1
-                    raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
-                if fault.status:
-                    raise ApiError(fault.status, fault.description or _reason(fault.status))
-                return
+                return fault
+        return None
+
+    @staticmethod
+    async def _apply(fault: Fault) -> None:
+        if fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault.status == 429:
+            retry = fault.retry_after or 1
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
+        if fault.migrate_to is not None:
+            error = bad_request("group chat was upgraded to a supergroup chat")
+            error.migrate_to = fault.migrate_to
+            raise error
+        if fault.status:
+            raise ApiError(fault.status, fault.description or _reason(fault.status))
 
     # --- the control API: play users, read what the bot did, inject faults ---------
 
@@ -232,6 +253,17 @@ class Sandbox:
         user = self.world.user(int(body["user_id"]))
         chat = self.world.chats[int(body["chat_id"])]
         chat.members[user["id"]] = body.get("status", "member")
+        return _json({"ok": True})
+
+    async def migrate(self, request: web.Request) -> web.Response:
+        """A group becomes a supergroup with a new id (Telegram's ChatMigrated)."""
+        body = await request.json()
+        old, new = int(body["chat_id"]), int(body["new_id"])
+        self.world.migrate(old, new)
+        chat = self.world.chats[new]
+        note = self.world.new_message(chat, self.world.bot, None, migrate_from_chat_id=old,
+                                      service="Gruppen blev opgraderet")
+        await self.world.push("message", {k: v for k, v in note.items() if k != "service"})
         return _json({"ok": True})
 
     async def add_fault(self, request: web.Request) -> web.Response:

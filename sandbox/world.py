@@ -48,6 +48,15 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     description: str = ""
+    chat_id: int | None = None  # only calls to this chat
+    after: bool = False  # do what was asked, then stall: the answer comes late, or never
+    raw: str | None = None  # answer with this body (not JSON) and `status`, e.g. a proxy's page
+    migrate_to: int | None = None  # "the group was upgraded to a supergroup with this id"
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        if self.count <= 0 or self.method not in (method, "*"):
+            return False
+        return self.chat_id is None or str(params.get("chat_id")) == str(self.chat_id)
 
 
 @dataclass
@@ -77,6 +86,7 @@ class World:
         self.delivered: set[int] = set()
         self.confirmed_below = 0
         self.blocked: set[int] = set()
+        self.migrated: dict[int, int] = {}  # a group's old id -> its new one
         self.faults: list[Fault] = []
         self.calls: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []  # what a person's chat shows
@@ -108,10 +118,21 @@ class World:
         self.chats[info["id"]] = chat
         return chat
 
+    def migrate(self, old: int, new: int) -> None:
+        """Telegram upgrades a group: the same chat under a new id; the old id refuses calls."""
+        chat = self.chats.pop(old)
+        chat.info = {**chat.info, "id": new}
+        self.chats[new] = chat
+        self.migrated[old] = new
+
     def user(self, user_id: int) -> dict[str, Any]:
         return self.users.get(user_id) or self.add_user(user_id, f"Bruger{user_id % 1000}")
 
     def chat(self, chat_id: Any) -> Chat:
+        if isinstance(chat_id, int) and chat_id in self.migrated:
+            error = bad_request("group chat was upgraded to a supergroup chat")
+            error.migrate_to = self.migrated[chat_id]
+            raise error
         chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is None or not chat.bot_is_member:
             raise bad_request("chat not found")

@@ -167,10 +167,19 @@ class Staff:
         return wait_for(lambda: next((t for t in self.topics() if fragment in t["name"]), None),
                         what=f"a topic named like {fragment!r}")
 
-    def wait_text(self, fragment: str, thread: int | None = None) -> dict[str, Any]:
+    def wait_text(self, fragment: str, thread: int | None = None,
+                  timeout: float = WAIT) -> dict[str, Any]:
         return wait_for(lambda: next((m for m in reversed(self.messages(thread))
                                       if m["from_bot"] and fragment in m["text"]), None),
-                        what=f"a staff message containing {fragment!r}")
+                        timeout, what=f"a staff message containing {fragment!r}")
+
+    def summary(self, thread: int, timeout: float = WAIT) -> dict[str, Any]:
+        """The case's summary: the message in its topic with the claim button."""
+        from tests import texts as T
+
+        return wait_for(lambda: next((m for m in self.messages(thread) if T.CLAIM in [
+            b["text"] for row in m["buttons"] for b in row]), None), timeout,
+            what="the case's summary with its claim button")
 
     def press(self, message: dict[str, Any], label: str, consultant: int) -> dict[str, Any]:
         return self.client.post("/sandbox/press", user_id=consultant, chat_id=self.group,  # type: ignore[no-any-return]
@@ -187,3 +196,36 @@ class Staff:
             f"/sandbox/callback_answers/{press['callback_query_id']}") or None,
             what="the button's answer")
         return str(answer.get("text", ""))
+
+
+FIRST_MESSAGE = "Hej. Nogen fra klassen deler et billede af mig på Snap. Hvad gør jeg? æøå"
+
+
+def open_case(client: Client, first: str | None = FIRST_MESSAGE, user: int = DEMO_USER_ID) -> None:
+    """A 13-15-year-old asks for a consultant and waits in the queue."""
+    from tests import texts as T
+
+    client.send("/start 13-15", user=user)
+    client.wait_text(T.MENU, chat=user)
+    client.press(T.BUTTON_CONSULTANT, user=user)
+    client.wait_text(T.INTRO_OPEN, chat=user)
+    client.press(T.BUTTON_START_CHAT, user=user)
+    client.wait_text(T.FIRST_MESSAGE, chat=user)
+    if first is None:
+        client.press(T.BUTTON_SKIP, user=user)
+    else:
+        client.send(first, user=user)
+    client.wait_text(T.QUEUE_FIRST, chat=user)
+
+
+def claim(client: Client, staff: Staff, consultant: int | None = None,
+          user: int = DEMO_USER_ID) -> int:
+    """A consultant takes the newest case; returns its topic's thread."""
+    from sandbox.world import CONSULTANTS
+    from tests import texts as T
+
+    topic = max(wait_for(staff.topics, what="a topic"), key=lambda t: t["message_thread_id"])
+    summary = staff.summary(int(topic["message_thread_id"]))
+    staff.press(summary, T.CLAIM, consultant or CONSULTANTS[0][0])
+    client.wait_text(T.CLAIMED, chat=user)
+    return int(topic["message_thread_id"])

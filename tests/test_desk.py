@@ -13,38 +13,16 @@ import pytest
 
 from sandbox.world import CONSULTANTS, DEMO_USER_ID, STAFF_GROUP_ID
 from tests import texts as T
-from tests.harness import BotProcess, Client, Staff, wait_for
+from tests.harness import FIRST_MESSAGE, BotProcess, Client, Staff, claim, open_case, wait_for
 
 METTE, JONAS = (user_id for user_id, _ in CONSULTANTS)
 OUTSIDER = 2000099
-FIRST = "Hej. Nogen fra klassen deler et billede af mig på Snap. Hvad gør jeg? æøå"
+FIRST = FIRST_MESSAGE
 
 
 @pytest.fixture
 def staff(client: Client) -> Staff:
     return Staff(client)
-
-
-def open_case(client: Client, first: str | None = FIRST) -> None:
-    client.send("/start 13-15")
-    client.wait_text(T.MENU)
-    client.press(T.BUTTON_CONSULTANT)
-    client.wait_text(T.INTRO_OPEN)
-    client.press(T.BUTTON_START_CHAT)
-    client.wait_text(T.FIRST_MESSAGE)
-    if first is None:
-        client.press(T.BUTTON_SKIP)
-    else:
-        client.send(first)
-    client.wait_text(T.QUEUE_FIRST)
-
-
-def claim(client: Client, staff: Staff, consultant: int = METTE) -> int:
-    topic = staff.wait_topic()
-    summary = staff.wait_text(T.CLAIM, topic["message_thread_id"])
-    staff.press(summary, T.CLAIM, consultant)
-    client.wait_text(T.CLAIMED)
-    return int(topic["message_thread_id"])
 
 
 def test_a_whole_hand_off(bot: BotProcess, client: Client, staff: Staff,

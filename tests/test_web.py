@@ -50,16 +50,22 @@ def bot_bubbles(page: Page) -> list[str]:
     return [text for text in page.locator("#log .msg.bot").all_inner_texts()]
 
 
+def last_id(page: Page) -> int:
+    return int(page.locator("#log .msg.bot").last.get_attribute("data-id") or 0)
+
+
 def press_first_until(page: Page, pattern: re.Pattern[str], steps: int = 20) -> str:
     """Answer each question with its first button until a bot message matches `pattern`."""
     for _ in range(steps):
         found = next((b for b in bot_bubbles(page) if pattern.search(b)), None)
         if found:
             return found
-        before = page.locator("#log .msg.bot").count()
+        before = last_id(page)
         page.locator("#log .msg.bot").last.locator("button:enabled").first.click()
-        wait_for(lambda before=before: page.locator("#log .msg.bot").count() > before,
-                 what="the next question")
+        # The answer has come when a newer message shows a question (or what we look for).
+        wait_for(lambda before=before: last_id(page) > before and (
+            page.locator("#log .msg.bot").last.locator("button:enabled").count() > 0
+            or any(pattern.search(b) for b in bot_bubbles(page))), what="the next question")
     raise AssertionError(f"never saw {pattern.pattern}")
 
 

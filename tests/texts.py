@@ -134,3 +134,9 @@ IMAGES_FIRST_WORDS: Final = {
 }
 BUTTON_END: Final = "Afslut chat"  # consultant/in_chat and consultant/waiting button
 REPORT_CONNECTED: Final = "Personen vil gerne skrive med en konsulent"  # desk/report_connected
+SEND_FAILED: Final = "kunne ikke sendes"  # desk/send_failed
+TAKE_OVER_OFFER: Final = "vil du overtage den"  # desk/take_over
+TAKE_OVER: Final = "Overtag sagen"  # general/buttons: take_over
+TAKEN_OVER: Final = "har overtaget sagen"  # desk/taken_over
+CASE_CLOSED_ALREADY: Final = "er lukket, og forbindelsen"  # desk/case_closed_already
+NOT_SENT_CHECK: Final = "Ikke sendt: Telegram svarede ikke"  # desk/not_sent

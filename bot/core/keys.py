@@ -34,6 +34,7 @@ class Keys:
         self._hash_key = _derive(secret, "sspbot chat key v1")
         self._web_key = _derive(secret, "sspbot web chat key v1")
         self._code_key = _derive(secret, "sspbot case code v1")
+        self._fingerprint_key = _derive(secret, "sspbot update fingerprint v1")
         seal_key = _derive(secret, "sspbot seal v1")
         self._aead = AESGCM(seal_key)
         self._fernet = Fernet(base64.urlsafe_b64encode(seal_key))
@@ -50,6 +51,10 @@ class Keys:
     def code_hash(self, normalized_code: str) -> str:
         """The only form in which a case code is stored."""
         return hmac.new(self._code_key, normalized_code.encode(), hashlib.sha256).hexdigest()
+
+    def fingerprint(self, raw: bytes) -> str:
+        """A keyed hash of an update as received: the same update twice, or two different."""
+        return hmac.new(self._fingerprint_key, raw, hashlib.sha256).hexdigest()[:32]
 
     def seal(self, plain: bytes) -> bytes:
         """AES-256-GCM with a random nonce: no time stamp, unlike Fernet."""

@@ -148,6 +148,9 @@ def _v5(db: sqlite_utils.Database, keys: Keys) -> None:
                "coalesce(is_report, 0) = 0")
     _add_columns(db.table("feedback"), {"channel": str})
     db.execute("UPDATE feedback SET channel = 'telegram' WHERE channel IS NULL")
+    # A keyed fingerprint of each update received: Telegram's redelivery is the same update,
+    # an id reused after Telegram counted anew is not.
+    _add_columns(db.table("inbox"), {"fingerprint": str})
 
 
 # Append only: each migration runs once, in order, and the file's user_version records it.

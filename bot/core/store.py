@@ -160,12 +160,19 @@ class Store:
     # --- the inbox: updates committed before Telegram is told they arrived --------
 
     def inbox_add(self, updates: Iterable[tuple[int, bytes]], now: datetime | None = None) -> None:
+        """Store updates before Telegram is told they arrived. One Telegram sends again (it was
+        never told) is kept once; an update that only shares an id with one handled before
+        (Telegram may count anew) is a new update, recognised by its keyed fingerprint."""
         hour = hour_of(now or datetime.now(UTC))
-        rows = [(uid, self.keys.seal(raw), hour) for uid, raw in updates]
+        rows = [(uid, self.keys.seal(raw), hour, self.keys.fingerprint(raw))
+                for uid, raw in updates]
         with self.transaction():
             self.db.conn.executemany(
-                """INSERT OR IGNORE INTO inbox (update_id, payload, done, received_hour)
-                   VALUES (?, ?, 0, ?)""", rows)
+                """INSERT INTO inbox (update_id, payload, done, received_hour, fingerprint)
+                   VALUES (?, ?, 0, ?, ?)
+                   ON CONFLICT (update_id) DO UPDATE SET payload = excluded.payload, done = 0,
+                     received_hour = excluded.received_hour, fingerprint = excluded.fingerprint
+                   WHERE inbox.fingerprint IS NOT excluded.fingerprint""", rows)
 
     def inbox_pending(self) -> list[tuple[int, bytes]]:
         rows = self.db.execute(
@@ -229,16 +236,20 @@ class Store:
 
     _COLUMNS: Final = "id, lane, channel, payload, attempts, first_at, priority, due"
 
+    # A lane's next delivery: the oldest of its most important ones. In a person's lane all are
+    # equal (their order is kept); in a case's lane the desk's own messages (priority 1) go
+    # before what a person wrote, so a flood cannot hold up closing the case.
+    _HEAD: Final = "SELECT id FROM outbox WHERE lane = o.lane ORDER BY priority DESC, id LIMIT 1"
+
     def lane_heads(self, channel: str, now: datetime, limit: int,
                    busy: Iterable[str] = ()) -> list[Queued]:
-        """The oldest delivery of each lane of a channel that is due, and whose lane is not
+        """The next delivery of each lane of a channel that is due, and whose lane is not
         being worked on: a lane's deliveries go out in order, lanes independently."""
         busy_lanes = list(busy)
         marks = ", ".join("?" for _ in busy_lanes)
         rows = self.db.execute(
             f"""SELECT {self._COLUMNS} FROM outbox AS o
-                WHERE channel = ? AND due <= ?
-                  AND id = (SELECT min(id) FROM outbox WHERE lane = o.lane)
+                WHERE channel = ? AND due <= ? AND id = ({self._HEAD})
                   {f"AND lane NOT IN ({marks})" if busy_lanes else ""}
                 ORDER BY priority DESC, id LIMIT ?""",
             [channel, now.timestamp(), *busy_lanes, limit]).fetchall()
@@ -246,8 +257,8 @@ class Store:
 
     def lane_head(self, lane: str) -> Queued | None:
         row = self.db.execute(
-            f"SELECT {self._COLUMNS} FROM outbox WHERE lane = ? ORDER BY id LIMIT 1", [lane]
-        ).fetchone()
+            f"SELECT {self._COLUMNS} FROM outbox WHERE lane = ? ORDER BY priority DESC, id "
+            "LIMIT 1", [lane]).fetchone()
         return self._queued(row) if row else None
 
     def lane_rows(self, lane: str, after: int = 0, limit: int = 200) -> list[Queued]:
@@ -259,9 +270,8 @@ class Store:
     def next_due(self, channel: str) -> float | None:
         """When the next lane head of a channel falls due; later rows wait for their head."""
         row = self.db.execute(
-            """SELECT min(due) FROM outbox AS o WHERE channel = ?
-               AND id = (SELECT min(id) FROM outbox WHERE lane = o.lane)""", [channel]
-        ).fetchone()
+            f"SELECT min(due) FROM outbox AS o WHERE channel = ? AND id = ({self._HEAD})",
+            [channel]).fetchone()
         return None if row[0] is None else float(row[0])
 
     def remove_sends(self, ids: Iterable[int]) -> None:

@@ -467,8 +467,14 @@ class Desk:
             return self.group, None
         return case.topic_chat or self.group, case.thread_id
 
-    def record_thread(self, case_id: int, chat: int, thread_id: int) -> None:
+    def record_thread(self, case_id: int, chat: int, thread_id: int) -> bool:
+        """Telegram made the case's topic. False when the case has another one already (this
+        one was made twice around a crash or a lost answer): the caller deletes it."""
+        case = self.cases.get(case_id)
+        if case is not None and case.thread_id not in (None, thread_id):
+            return False
         self.cases.record_thread(case_id, chat, thread_id)
+        return True
 
     def record_summary(self, case_id: int, message_id: int) -> None:
         self.cases.update(case_id, summary_message_id=message_id)

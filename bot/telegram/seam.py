@@ -116,6 +116,10 @@ class Seam:
     async def on_staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The consultants' group: claims, closes, the relay to the person."""
         chat = update.effective_chat
+        message = update.message
+        if (chat is not None and message is not None and message.migrate_from_chat_id
+                and message.migrate_from_chat_id == self.desk.group):
+            self.desk.group_moved(chat.id)  # the staff group became a supergroup: follow it
         if chat is None or chat.id != self.desk.group or update.my_chat_member is not None:
             return
         await self.staff_group.on_update(update, context)

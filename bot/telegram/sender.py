@@ -18,14 +18,16 @@ from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    EndPointNotFound,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.core.store import Queued, Store, is_person_lane
+from bot.core.store import Queued, Row, Store, is_person_lane
 from bot.desk.desk import Desk
 from bot.telegram.calls import SUMMARY, TELEGRAM, THREAD, VISIBLE, Send
 from bot.telegram.channel import STAFF_LANE, TelegramChannel
@@ -164,9 +166,11 @@ class Sender:
             self._forbidden(queued, send, error)
         except BadRequest as error:
             await self._bad_request(queued, send, error)
+        except (InvalidToken, EndPointNotFound) as error:  # 401, 404: never for this call
+            self._set_aside(queued, send, error.message)
         except NetworkError as error:  # time-outs, 5xx, connection errors
             self._retry(queued, send, self._backoff(queued.attempts), type(error).__name__)
-        except TelegramError as error:  # a bad token, an answer that is not JSON, ...
+        except TelegramError as error:  # an answer that is not JSON (a proxy's page), ...
             self._retry(queued, send, self._backoff(queued.attempts), type(error).__name__)
         else:
             self.last_success = time.time()
@@ -184,6 +188,8 @@ class Sender:
         if group is None:
             return None
         params["chat_id"] = group
+        if send.method == "createForumTopic" and thread is not None:
+            return None  # the topic exists already (found again after a crash): none twice
         if send.case_id is None or send.method not in IN_A_TOPIC:
             return params
         if thread is not None:
@@ -201,7 +207,12 @@ class Sender:
             assert send.case_id is not None
             group = self.desk.thread_of(send.case_id)[0]
             assert group is not None
-            self.desk.record_thread(send.case_id, group, int(result["message_thread_id"]))
+            thread = int(result["message_thread_id"])
+            if not self.desk.record_thread(send.case_id, group, thread):
+                log.warning("a case's topic was made twice; the second is deleted")
+                self.store.queue([Row(STAFF_LANE, TELEGRAM, Send("deleteForumTopic", {
+                    "chat_id": group, "message_thread_id": thread},
+                    best_effort=True).payload())], self.clock())
         elif send.record == SUMMARY and "message_id" in result:
             assert send.case_id is not None
             self.desk.record_summary(send.case_id, int(result["message_id"]))

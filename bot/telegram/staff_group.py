@@ -15,7 +15,6 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core.delivery import StaffPost
 from bot.core.store import Row
 from bot.desk.cases import Case
 from bot.desk.desk import Desk
@@ -83,6 +82,11 @@ class StaffGroup:
         if message is not None and message.forum_topic_created is not None:
             self._topic_created(update.update_id, message)
             return
+        if message is not None and isinstance(message.reply_to_message, Message) and (
+                message.reply_to_message.forum_topic_created is not None):
+            # Every message in a topic answers the topic's first message: a topic the bot made
+            # but never recorded is recognised here too.
+            self._topic_created(None, message.reply_to_message)
         user = update.effective_user
         if user is None or user.is_bot:
             return
@@ -91,21 +95,23 @@ class StaffGroup:
         elif message is not None:
             await self._on_message(update.update_id, message, user.id, context.bot)
 
-    def _topic_created(self, update_id: int, message: Message) -> None:
+    def _topic_created(self, update_id: int | None, message: Message) -> None:
         """The bot made a topic. A case's topic made twice around a crash: keep one, delete the
         other."""
         created = message.forum_topic_created
-        thread = message.message_thread_id
-        if created is None or thread is None or message.from_user is None or (
-                not message.from_user.is_bot):
-            return
+        thread = message.message_thread_id or message.message_id
+        sender = message.from_user
         with self.desk.store.transaction():
-            if not self.desk.topic_seen(message.chat.id, thread, created.name):
+            if created is not None and sender is not None and sender.is_bot and (
+                    self.desk.case_of_topic(message.chat.id, thread) is None) and (
+                    not self.desk.topic_seen(message.chat.id, thread, created.name)):
                 log.warning("a topic the bot made twice is deleted")
                 self.desk.store.queue([Row(STAFF_LANE, TELEGRAM, Send("deleteForumTopic", {
                     "chat_id": message.chat.id, "message_thread_id": thread},
                     best_effort=True).payload())], self.desk.clock())
-            self.desk.store.finish(update_id)
+                self.desk.dispatch.wake_now(TELEGRAM)
+            if update_id is not None:
+                self.desk.store.finish(update_id)
 
     # --- buttons ------------------------------------------------------------------------
 
@@ -182,9 +188,9 @@ class StaffGroup:
         elif case is None:
             if command is not None or thread is not None:
                 desk.dispatch.post([desk.general(Reply("desk/use_a_topic"), thread)])
-        elif case.state == CaseState.CLOSED:
-            desk.dispatch.post([StaffPost("general", rendered=desk.render(
-                Reply("desk/case_closed_already", {"label": case.id})), thread=thread)])
+        elif case.state == CaseState.CLOSED:  # said in the general topic: this one is closed
+            desk.dispatch.post([desk.general(Reply("desk/case_closed_already",
+                                                   {"label": case.id}))])
         elif command == "besvar":
             self._if_owner(case, user_id, lambda: desk.leave_reply(case, user_id, name,
                                                                     argument))

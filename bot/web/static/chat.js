@@ -87,6 +87,7 @@
       return;
     }
     var element = bubble("bot");
+    if (message.id) { element.dataset.id = String(message.id); }
     var body = document.createElement("div");
     body.className = "text";
     rebuild(new DOMParser().parseFromString(message.text, "text/html").body, body);
@@ -185,6 +186,7 @@
     });
     if (id === null || !(id > state.lastId)) { return; }
     var message = JSON.parse(data);
+    message.id = id;
     state.lastId = id;
     if (message.kind === "hide") { quickExit(false); return; }
     state.shown.push(message);
