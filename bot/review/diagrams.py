@@ -39,6 +39,7 @@ FACTS: Final = (Facts(desk_open=True),
 SAMPLE_TEXT: Final = "Hej"  # what a reader types where typing moves the flow
 CONSULTANT: Final = "Mette"
 VARIANTS_PER_STATE: Final = 8  # answers remembered so far that are tried, per state and reader
+SPLIT_VARIANTS: Final = 80  # the same in a split flow, where each choice at the start counts
 SPLIT_AT: Final = 20  # a flow with more states is drawn one diagram per choice at its start
 LABEL_WIDTH: Final = 18  # characters per line in a box
 ARROW_WIDTH: Final = 16  # characters per line on an arrow
@@ -97,7 +98,8 @@ def explore(flows: Flows, content: Content, flow: Flow, names: Names) -> list[Ed
             continue
         state, audience, data, branch = queue.popleft()
         key = json.dumps([state, audience, data, branch], sort_keys=True, default=str)
-        if key in seen or tried[state, audience] >= VARIANTS_PER_STATE * (1 + 9 * split):
+        if key in seen or tried[state, audience] >= (SPLIT_VARIANTS if split
+                                                      else VARIANTS_PER_STATE):
             continue
         seen.add(key)
         tried[state, audience] += 1
@@ -112,8 +114,8 @@ def explore(flows: Flows, content: Content, flow: Flow, names: Names) -> list[Ed
             words = names.words["relays" if prompt.relay else "writes"]
             events.append((Event(EventKind.TEXT, SAMPLE_TEXT), f"({words})", None))
         if prompt.relay:
-            events += [(Event(EventKind.DESK, name, CONSULTANT), f"({said})", None)
-                       for name, said in names.desk_events.items() if name in flows.desk_events]
+            events += [(Event(EventKind.DESK, name, CONSULTANT), f"({what})", None)
+                       for name, what in names.desk_events.items() if name in flows.desk_events]
         session = Session(flow.name, state, audience, 0, data)
         for facts in FACTS:
             for event, label, choice in events:
