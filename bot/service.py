@@ -7,7 +7,7 @@ import logging
 import signal
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.codes import new_code
@@ -19,6 +19,7 @@ from bot.core.store import Store
 from bot.desk.desk import Desk, DeskSettings
 from bot.review import approvals
 from bot.settings import Settings, SettingsError
+from bot.tools import systemd
 from flows import build_flows
 from flows.hours import OfficeHours
 from flows.report import DESCRIPTION_LIMIT
@@ -37,7 +38,7 @@ def content_globals(settings: Settings, hours: OfficeHours) -> dict[str, object]
     """Numbers the texts mention that come from configuration, not from the texts."""
     return {"session_days": settings.session_days, "report_text_days": settings.report_text_days,
             "topic_days": settings.topic_days, "desk_hours": hours.blocks(),
-            "description_limit": DESCRIPTION_LIMIT}
+            "description_limit": DESCRIPTION_LIMIT, "web_url": settings.web_public_url}
 
 
 @dataclass
@@ -101,6 +102,24 @@ async def _tick(core: Core) -> None:
             log.error("periodic work failed: %s", type(error).__name__)
 
 
+async def _watchdog(health: Health) -> None:
+    """Ping systemd's watchdog while healthy; a bot stuck in retries stops pinging, and is
+    restarted."""
+    interval = systemd.watchdog_interval()
+    if interval is None:
+        return
+    while True:
+        if health.health().get("ok"):
+            systemd.notify(systemd.WATCHDOG)
+        else:
+            log.warning("unhealthy: the watchdog is not fed")
+        await asyncio.sleep(interval)
+
+
+class Health(Protocol):
+    def health(self) -> dict[str, Any]: ...
+
+
 def _retention(core: Core) -> None:
     settings = core.settings
     core.store.prune(utc_now(), settings.session_days, settings.report_text_days)
@@ -110,6 +129,7 @@ def _retention(core: Core) -> None:
 async def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: the Telegram channel and the web chat, on one store."""
     from bot.telegram.app import TelegramSide
+    from bot.telegram.webhook import PATH as WEBHOOK_PATH
     from bot.web.server import WebSide
 
     check_approvals(settings)
@@ -118,11 +138,15 @@ async def run(settings: Settings) -> None:
                             core.conversations, core.desk, utc_now)
     web = (WebSide(settings, core.store, core.content, core.dispatch, core.conversations,
                    health=telegram) if settings.web else None)
+    if web is not None and telegram.webhook is not None:
+        web.app.router.add_post(WEBHOOK_PATH, telegram.webhook.receive)
     _retention(core)
     await telegram.start()
     if web is not None:
         await web.start()
     ticking = asyncio.create_task(_tick(core), name="tick")
+    watching = asyncio.create_task(_watchdog(telegram), name="watchdog")
+    systemd.notify(systemd.READY)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -131,10 +155,12 @@ async def run(settings: Settings) -> None:
     stopped = asyncio.create_task(stop.wait())
     await asyncio.wait({telegram.polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
     ticking.cancel()
+    watching.cancel()
+    systemd.notify(systemd.STOPPING)
     if web is not None:
         await web.stop()
     await telegram.stop()
-    await asyncio.gather(ticking, return_exceptions=True)
+    await asyncio.gather(ticking, watching, return_exceptions=True)
     core.store.close()
     polling = telegram.polling
     if polling.done() and not polling.cancelled() and polling.exception():

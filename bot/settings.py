@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Final
 
+import holidays
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -13,6 +17,7 @@ from flows.hours import OfficeHours
 TELEGRAM_API_URL: Final = "https://api.telegram.org"
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 MIN_SECRET_LENGTH: Final = 32
+HOLIDAY_YEARS: Final = 3
 
 
 def _default_content_dir() -> Path:
@@ -43,6 +48,7 @@ class Settings(BaseSettings):
     office_hours: str = Field(default="mon-thu 09:00-15:00, fri 09:00-13:00",
                               alias="SSPBOT_OFFICE_HOURS")
     closed_dates: str = Field(default="", alias="SSPBOT_CLOSED_DATES")
+    public_holidays: bool = Field(default=True, alias="SSPBOT_PUBLIC_HOLIDAYS")
     timezone: str = Field(default="Europe/Copenhagen", alias="SSPBOT_TIMEZONE")
     remind_minutes: int = Field(default=10, alias="SSPBOT_REMIND_MINUTES", ge=1)
     require_approved: bool = Field(default=False, alias="SSPBOT_REQUIRE_APPROVED")
@@ -71,6 +77,13 @@ class Settings(BaseSettings):
     web_address_burst: int = Field(default=300, alias="SSPBOT_WEB_ADDRESS_BURST", ge=1)
     web_address_rate: float = Field(default=20.0, alias="SSPBOT_WEB_ADDRESS_RATE", gt=0)
     bot_username: str = Field(default="", alias="SSPBOT_BOT_USERNAME")
+    # Webhook instead of polling: Telegram posts to this public https address, with this
+    # secret in a header; the bot serves it on its web server at /telegram/webhook.
+    webhook_url: str = Field(default="", alias="SSPBOT_WEBHOOK_URL")
+    webhook_secret: SecretStr | None = Field(default=None, alias="SSPBOT_WEBHOOK_SECRET")
+    # Seconds beyond the expected that a silence (no poll answered, a send stuck) may last
+    # before the bot calls itself unhealthy (the health check, systemd's watchdog).
+    health_grace: float = Field(default=60.0, alias="SSPBOT_HEALTH_GRACE", gt=0)
 
     @property
     def database_path(self) -> Path:
@@ -95,11 +108,18 @@ class Settings(BaseSettings):
             names[int(user_id)] = name.strip()
         return names
 
-    def office(self) -> OfficeHours:
+    def office(self, today: date | None = None) -> OfficeHours:
+        """The weekly hours, closed on Danish public holidays (this year and the next two, from
+        the `holidays` library) and on the extra dates of SSPBOT_CLOSED_DATES."""
         try:
-            return OfficeHours.parse(self.office_hours, self.closed_dates)
+            hours = OfficeHours.parse(self.office_hours, self.closed_dates)
         except ValueError as error:
             raise SettingsError(f"SSPBOT_OFFICE_HOURS or SSPBOT_CLOSED_DATES: {error}") from error
+        if not self.public_holidays:
+            return hours
+        year = (today or date.today()).year
+        public = holidays.country_holidays("DK", years=range(year, year + HOLIDAY_YEARS))
+        return replace(hours, closed=hours.closed | frozenset(public))
 
     def require_token(self) -> str:
         if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
@@ -108,6 +128,16 @@ class Settings(BaseSettings):
                 "environment (see deploy/.env.example), or run the demo with `make demo`."
             )
         return self.telegram_bot_token.get_secret_value()
+
+    def require_webhook_secret(self) -> str:
+        value = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", value):
+            raise SettingsError(
+                "SSPBOT_WEBHOOK_SECRET must be set with SSPBOT_WEBHOOK_URL: 16-256 characters "
+                "of A-Z, a-z, 0-9, _ and - (Telegram's rule for a webhook's secret token)")
+        if not self.web:
+            raise SettingsError("SSPBOT_WEBHOOK_URL needs the web server: set SSPBOT_WEB=true")
+        return value
 
     def require_secret(self) -> bytes:
         value = self.secret.get_secret_value() if self.secret else ""

@@ -42,6 +42,7 @@ def demo_environment(url: str, data_dir: Path, web_port: int = WEB_PORT) -> dict
         # The demo's consultants, and a desk that is always staffed so the hand-off can be tried.
         "SSPBOT_STAFF": ", ".join(f"{user_id}:{name}" for user_id, name in CONSULTANTS),
         "SSPBOT_OFFICE_HOURS": "mon-sun 00:00-24:00",
+        "SSPBOT_PUBLIC_HOLIDAYS": "false",
         "SSPBOT_WEB_PORT": str(web_port),
         "SSPBOT_BOT_USERNAME": "ssp_ballerup_bot",
         # The demo tries texts before the youth council approves them; production does not

@@ -18,6 +18,9 @@ async def get_me(world: World, params: Params) -> Any:
 
 
 async def get_updates(world: World, params: Params) -> Any:
+    if world.webhook:
+        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use "
+                            "deleteWebhook to delete the webhook first")
     return await world.get_updates(
         params.get("offset"), params.get("limit", 100), float(params.get("timeout", 0))
     )
@@ -26,7 +29,51 @@ async def get_updates(world: World, params: Params) -> Any:
 async def delete_webhook(world: World, params: Params) -> Any:
     if params.get("drop_pending_updates"):
         world.updates.clear()
+    world.webhook = {}
     return True
+
+
+async def set_webhook(world: World, params: Params) -> Any:
+    """Updates are posted to the url from now on (the sandbox server delivers them)."""
+    url = str(params["url"])
+    if not url.startswith(("http://127.0.0.1:", "https://")):
+        raise bad_request("bad webhook: HTTPS url must be provided for webhook")
+    world.webhook = {"url": url, "secret": str(params.get("secret_token", ""))}
+    await world.touch()
+    return True
+
+
+async def get_webhook_info(world: World, params: Params) -> Any:
+    return {"url": world.webhook.get("url", ""), "has_custom_certificate": False,
+            "pending_update_count": len(world.updates)}
+
+
+async def set_description(world: World, params: Params, key: str) -> Any:
+    world.descriptions[key] = str(params.get(key, ""))
+    return True
+
+
+async def set_my_description(world: World, params: Params) -> Any:
+    return await set_description(world, params, "description")
+
+
+async def set_my_short_description(world: World, params: Params) -> Any:
+    return await set_description(world, params, "short_description")
+
+
+async def get_my_description(world: World, params: Params) -> Any:
+    return {"description": world.descriptions.get("description", "")}
+
+
+async def get_my_short_description(world: World, params: Params) -> Any:
+    return {"short_description": world.descriptions.get("short_description", "")}
+
+
+async def get_chat(world: World, params: Params) -> Any:
+    chat = world.chat(params["chat_id"])
+    return {**chat.info, "accent_color_id": 0, "max_reaction_count": 11,
+            "accepted_gift_types": {"unlimited_gifts": False, "limited_gifts": False,
+                                    "unique_gifts": False, "premium_subscription": False}}
 
 
 def _scope(params: Params) -> str:
@@ -252,6 +299,13 @@ METHODS: Final[dict[str, Method]] = {
     "getMe": get_me,
     "getUpdates": get_updates,
     "deleteWebhook": delete_webhook,
+    "setWebhook": set_webhook,
+    "getWebhookInfo": get_webhook_info,
+    "setMyDescription": set_my_description,
+    "setMyShortDescription": set_my_short_description,
+    "getMyDescription": get_my_description,
+    "getMyShortDescription": get_my_short_description,
+    "getChat": get_chat,
     "setMyCommands": set_my_commands,
     "getMyCommands": get_my_commands,
     "sendMessage": send_message,

@@ -13,7 +13,7 @@ import time
 from importlib import resources
 from typing import Any, Final
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from sandbox.errors import ApiError, bad_request
 from sandbox.methods import METHODS, not_implemented
@@ -64,11 +64,40 @@ class Sandbox:
         ]
         self.app.add_routes(routes)
         self._runner: web.AppRunner | None = None
+        self._delivery: asyncio.Task[None] | None = None
         self.port = 0
 
     # --- lifecycle ----------------------------------------------------------------
 
+    async def deliver_webhook(self) -> None:
+        """With a webhook set, post each update to it in order, the secret in its header, until
+        it answers 2xx; a failing webhook is tried again a second later, as Telegram does."""
+        async with ClientSession() as session:
+            while True:
+                world = self.world
+                if not world.webhook or not world.updates:
+                    async with world.changed:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(world.changed.wait(), 1.0)
+                    continue
+                update = world.updates[0]
+                hook = dict(world.webhook)
+                try:
+                    async with session.post(hook["url"], json=update, timeout=ClientTimeout(10),
+                                            headers={"X-Telegram-Bot-Api-Secret-Token":
+                                                     hook["secret"]}) as answer:
+                        delivered = 200 <= answer.status < 300
+                except (OSError, TimeoutError, ClientError):
+                    delivered = False
+                world.delivered.add(update["update_id"])
+                if delivered and world.updates and world.updates[0] is update:
+                    world.updates.pop(0)
+                    world.confirmed_below = max(world.confirmed_below, update["update_id"] + 1)
+                elif not delivered:
+                    await asyncio.sleep(1.0)
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        self._delivery = asyncio.create_task(self.deliver_webhook(), name="webhook")
         # Long polls (the bot's getUpdates, the page's state) must not hold up a stop.
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -80,6 +109,9 @@ class Sandbox:
         return self.port
 
     async def stop(self) -> None:
+        if self._delivery is not None:
+            self._delivery.cancel()
+            await asyncio.gather(self._delivery, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
 

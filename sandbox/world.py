@@ -87,6 +87,8 @@ class World:
         self.confirmed_below = 0
         self.blocked: set[int] = set()
         self.migrated: dict[int, int] = {}  # a group's old id -> its new one
+        self.webhook: dict[str, str] = {}  # url and secret_token, while a webhook is set
+        self.descriptions: dict[str, str] = {}  # description, short_description
         self.faults: list[Fault] = []
         self.calls: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []  # what a person's chat shows

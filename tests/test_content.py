@@ -143,6 +143,7 @@ def test_no_template_is_an_orphan(path: Path) -> None:
     name = name.removesuffix(".j2")
     shared = {"general/buttons", "general/commands", "general/hours", "general/help_now",
               "desk/labels", "desk/commands", "web/page",
+              "telegram/description",
               "stats/report"}  # the statistics report's words: a page, like web/page
     shared |= {"review/names", "review/demo_notice"}  # the reviewers' own words, never sent
     shown = FLOWS.templates() | set(DESK_TEMPLATES) | shared

@@ -43,7 +43,7 @@ def reference_globals() -> dict[str, object]:
     return {"session_days": defaults.session_days,
             "report_text_days": defaults.report_text_days,
             "topic_days": defaults.topic_days, "desk_hours": defaults.office().blocks(),
-            "description_limit": DESCRIPTION_LIMIT}
+            "description_limit": DESCRIPTION_LIMIT, "web_url": defaults.web_public_url}
 
 
 def review_content(root: Path) -> Content:

@@ -33,14 +33,16 @@ from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.seam import Seam
 from bot.telegram.sender import Retries, Sender
 from bot.telegram.staff_group import StaffGroup
+from bot.telegram.webhook import Webhook, WebhookSettings
 from flows.commands import MENU_COMMANDS
 
 log = logging.getLogger(__name__)
 
 PERSON_COMMANDS: Final = "general/commands"
+DESCRIPTION: Final = "telegram/description"  # shown only in Telegram, before Start
+WEBHOOK_CONNECTIONS: Final = 40
 STAFF_COMMANDS: Final = "desk/commands"
 SETUP_RETRY_AT_MOST: Final = 300.0  # seconds between tries of the start-up calls
-HEALTHY_SILENCE: Final = 60.0  # seconds beyond the expected before a silence is unhealthy
 
 
 class TelegramSide:
@@ -68,6 +70,9 @@ class TelegramSide:
         )
         self.inbox = holder["inbox"] = Inbox(self.application, store, settings.poll_timeout,
                                              clock)
+        self.webhook = (Webhook(WebhookSettings(settings.webhook_url,
+                                                settings.require_webhook_secret()),
+                                self.inbox, store, clock) if settings.webhook_url else None)
         self.channel = TelegramChannel(store, clock)
         self.sender = Sender(self.application.bot, store, desk, self.channel, clock,
                              settings.send_rate,
@@ -100,7 +105,9 @@ class TelegramSide:
         await self.application.start()
         self.sender.start()
         await self.inbox.replay()
-        self._tasks = [asyncio.create_task(self.inbox.run(), name="inbox"),
+        # With a webhook, Telegram posts to the web server: no polling to run.
+        receiving = self.inbox.run() if self.webhook is None else _until_stopped()
+        self._tasks = [asyncio.create_task(receiving, name="inbox"),
                        asyncio.create_task(self._set_up(), name="telegram-setup")]
 
     @property
@@ -122,10 +129,14 @@ class TelegramSide:
             "outbox_oldest_seconds": None if oldest is None else round(now - oldest, 1),
             "dead_letters": store.dead_letter_count(),
         }
-        poll_limit = self.settings.poll_timeout + HEALTHY_SILENCE
-        report["ok"] = (polled is not None and now - polled < poll_limit
-                        and (oldest is None or now - oldest < self.settings.send_give_up_seconds
-                             + HEALTHY_SILENCE))
+        grace = self.settings.health_grace
+        poll_limit = self.settings.poll_timeout + grace
+        draining = oldest is None or now - oldest < self.settings.send_give_up_seconds + grace
+        if self.webhook is not None:  # no polls to watch: Telegram posts when it has something
+            report.update(self.webhook.health())
+            report["ok"] = draining
+        else:
+            report["ok"] = polled is not None and now - polled < poll_limit and draining
         return report
 
     async def stop(self) -> None:
@@ -149,8 +160,18 @@ class TelegramSide:
                 wait = min(SETUP_RETRY_AT_MOST, wait * 2)
 
     async def _configure(self) -> None:
+        """What Telegram shows before anyone writes, and how updates arrive: the command menus
+        (a person's in private chats, the consultants' in the staff group), the bot's
+        descriptions, and the webhook, or none (polling)."""
         bot = self.application.bot
-        await bot.delete_webhook()
+        if self.webhook is None:
+            await bot.delete_webhook()
+        else:
+            await bot.set_webhook(self.webhook.url, secret_token=self.webhook.secret,
+                                  max_connections=WEBHOOK_CONNECTIONS)
+        words = self.content.command_descriptions(DESCRIPTION)
+        await bot.set_my_short_description(words["short_description"])
+        await bot.set_my_description(words["description"])
         people = self.content.command_descriptions(PERSON_COMMANDS)
         await bot.set_my_commands([BotCommand(name, people[name]) for name in MENU_COMMANDS],
                                   scope=BotCommandScopeAllPrivateChats())
@@ -166,3 +187,7 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     not even in the exception's message (it may quote what someone sent)."""
     number = update.update_id if isinstance(update, Update) else None
     log.error("handling update %s failed: %s", number, describe(context.error))
+
+
+async def _until_stopped() -> None:
+    await asyncio.Event().wait()

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 TOKEN: Final = re.compile(r"^[A-Za-z0-9_-]{43}$")  # 32 random bytes, base64url, from the page
 TOKEN_HEADER: Final = "X-Chat-Token"
 TEXT_LIMIT: Final = 4096  # as in Telegram
-BODY_LIMIT: Final = 16 * 1024  # bytes of a request
+BODY_LIMIT: Final = 16 * 1024  # bytes of a request from the page
+SERVER_LIMIT: Final = 1024 * 1024  # bytes of any request (a webhook's update may be larger)
 KEEPALIVE: Final = 15.0  # seconds between comments on a quiet stream
 STREAM_FOR: Final = 300.0  # a stream ends after this long; the page opens the next one
 PAGE_LABELS: Final = "web/page"
@@ -83,7 +84,7 @@ class WebSide:
             (settings.web_conversation_burst, settings.web_conversation_rate),
             (settings.web_address_burst, settings.web_address_rate))
         self.health_of = health
-        self.app = web.Application(client_max_size=BODY_LIMIT, middlewares=[strict_headers])
+        self.app = web.Application(client_max_size=SERVER_LIMIT, middlewares=[strict_headers])
         self.app.add_routes([
             web.get("/", self.page),
             web.get("/static/{name}", self.static),
@@ -174,6 +175,8 @@ class WebSide:
 
     async def action(self, request: web.Request) -> web.Response:
         person = self._person(request)
+        if (request.content_length or BODY_LIMIT + 1) > BODY_LIMIT:
+            return web.json_response({"error": "too_long"}, status=413)
         if not self.limits.allow(person.key, self._address(request)):
             return self._too_fast()
         try:
