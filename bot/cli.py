@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Final
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                        help="folder for statistik.html and statistik.csv")
     stats.add_argument("--db", type=Path, default=None,
                        help="the database, e.g. a backup (default: the one in SSPBOT_DATA_DIR)")
+    _add_operations(commands)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             return _review(settings, args)
         if args.command == "stats":
             return _stats(settings, args)
+        if args.command in OPERATIONS:
+            return OPERATIONS[args.command](_with_env_file(settings, args), args)
         return _content(settings, args)
     except (SettingsError, FileNotFoundError, ValueError) as error:
         print(f"sspbot: {error}", file=sys.stderr)
@@ -163,6 +167,77 @@ def _review(settings: Settings, args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(settings.content_dir, args.port, say))
     return 0
+
+
+# --- the commands of the people who run the bot: health, setup, restore -----------------------
+
+
+def _add_operations(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    env_file = argparse.ArgumentParser(add_help=False)
+    env_file.add_argument("--env-file", type=Path, default=None,
+                          help="read settings from this file too, e.g. /etc/sspbot/env (the "
+                          "environment wins)")
+    health = commands.add_parser(
+        "health", parents=[env_file], help="ask the running bot how it is (its /healthz); "
+        "exit 0 healthy, 1 not healthy, 2 cannot ask")
+    health.add_argument("--timeout", type=float, default=5.0, help="seconds to wait")
+    commands.add_parser(
+        "setup", parents=[env_file], help="while the bot is stopped: list the groups the bot is "
+        "in and the ids of the people there, and check the staff group and the bot's rights")
+    restore = commands.add_parser(
+        "restore", parents=[env_file], help="restore a backup made by deploy/backup.sh into a "
+        "fresh data folder, checking it against SSPBOT_SECRET")
+    restore.add_argument("backup", type=Path, help="the backup file (sspbot-*.sqlite3)")
+    restore.add_argument("--data-dir", type=Path, default=None,
+                         help="the fresh data folder (default: SSPBOT_DATA_DIR)")
+
+
+def _with_env_file(settings: Settings, args: argparse.Namespace) -> Settings:
+    if args.env_file is None:
+        return settings
+    if not args.env_file.is_file():
+        raise FileNotFoundError(f"no settings file at {args.env_file}")
+    return load_settings(_env_file=args.env_file)
+
+
+def _health(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools import health
+
+    answer = health.check(health.health_url(settings.web_host, settings.web_port,
+                                            settings.data_dir), args.timeout)
+    print("\n".join(answer.lines), file=sys.stdout if answer.code == 0 else sys.stderr)
+    return answer.code
+
+
+def _setup(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools import setup
+
+    code, text = setup.run(settings.telegram_api_url, settings.require_token(),
+                           settings.staff_group_id, settings.staff_names())
+    print(text)
+    return code
+
+
+def _restore(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.tools.restore import RestoreError, restore
+
+    secret = settings.require_secret() if settings.secret else None
+    try:
+        restored = restore(args.backup, args.data_dir or settings.data_dir, secret)
+    except RestoreError as error:
+        print(f"sspbot restore: {error}", file=sys.stderr)
+        return 1
+    print(f"restored: {restored.path} (schema {restored.schema}; the bot migrates it at start)")
+    print("SSPBOT_SECRET opens what the backup holds." if restored.secret_checked else
+          "SSPBOT_SECRET was not checked (not set, or nothing sealed in the backup): start the "
+          "bot with the secret it had when the backup was made.")
+    if os.geteuid() == 0:
+        print(f"written as root: give the folder to the service, e.g. "
+              f"chown -R sspbot:sspbot {restored.path.parent}")
+    return 0
+
+
+OPERATIONS: Final = {"health": _health, "setup": _setup, "restore": _restore}
 
 
 if __name__ == "__main__":
