@@ -134,6 +134,7 @@ async def run(settings: Settings) -> None:
 
     check_approvals(settings)
     core = build_core(settings)
+    core.store.group_commits()
     telegram = TelegramSide(settings, core.store, core.content, core.dispatch,
                             core.conversations, core.desk, utc_now)
     web = (WebSide(settings, core.store, core.content, core.dispatch, core.conversations,
@@ -141,9 +142,14 @@ async def run(settings: Settings) -> None:
     if web is not None and telegram.webhook is not None:
         web.app.router.add_post(WEBHOOK_PATH, telegram.webhook.receive)
     _retention(core)
-    await telegram.start()
-    if web is not None:
-        await web.start()
+    try:
+        await telegram.start()
+        if web is not None:
+            await web.start()
+    except BaseException:
+        await telegram.close()  # nothing left open behind a failed start
+        core.store.close()
+        raise
     ticking = asyncio.create_task(_tick(core), name="tick")
     watching = asyncio.create_task(_watchdog(telegram), name="watchdog")
     systemd.notify(systemd.READY)

@@ -20,7 +20,9 @@ USE_BUTTONS: Final = "general/use_buttons"
 MEDIA_NOT_STORED: Final = "general/media_not_stored"
 UNSUPPORTED: Final = "general/unsupported"
 PRIVATE_ONLY: Final = "general/private_only"  # said by the shell before leaving a group
-ENGINE_NOTES: Final = (STALE_BUTTON, USE_BUTTONS, MEDIA_NOT_STORED, UNSUPPORTED, PRIVATE_ONLY)
+FAILED: Final = "general/error"  # said by the shell when handling failed: never silence
+ENGINE_NOTES: Final = (STALE_BUTTON, USE_BUTTONS, MEDIA_NOT_STORED, UNSUPPORTED, PRIVATE_ONLY,
+                       FAILED)
 DETOUR: Final = "consultant_now"  # the choice (and shared label) that leads to a consultant
 PARKED: Final = "parked"  # where a person was, kept in the session while they talk to SSP
 

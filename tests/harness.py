@@ -99,6 +99,7 @@ class BotProcess:
         self.env = demo_environment(url, data_dir)
         self.env["SSPBOT_POLL_TIMEOUT"] = "5"
         self.env["SSPBOT_WEB_PORT"] = "0"  # any free port; the bot writes it to web.port
+        self.env["SSPBOT_LOG_LEVEL"] = "DEBUG"  # every line the bot can write is checked
         self.env.pop("PYTEST_CURRENT_TEST", None)
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None

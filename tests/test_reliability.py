@@ -372,6 +372,9 @@ def test_a_flood_is_merged_and_the_desk_goes_first(bot: BotProcess, client: Clie
                                                    staff: Staff) -> None:
     open_case(client)
     thread = claim(client, staff)
+    # Telegram answers the group slowly for a while: what the person writes piles up.
+    client.post("/sandbox/faults", method="sendMessage", chat_id=STAFF_GROUP_ID, delay=1.5,
+                count=4)
     for number in range(40):
         client.send(f"flod {number:02d}")
     staff.write("/luk", METTE, thread)
@@ -383,3 +386,21 @@ def test_a_flood_is_merged_and_the_desk_goes_first(bot: BotProcess, client: Clie
     assert all(f"flod {n:02d}" in "".join(m["text"] for m in relays) for n in range(40))
     last = next(m for m in relays if "flod 39" in m["text"])
     assert prompt["message_id"] < last["message_id"]  # closing did not wait for the flood
+
+
+# --- a bug in handling still gets the person an answer ----------------------------------------
+
+def test_a_failure_while_handling_is_answered_not_silent(bot: BotProcess, client: Client,
+                                                          tmp_path: Path) -> None:
+    from bot.core.keys import Keys
+
+    greet(client, DEMO_USER_ID)
+    data = tmp_path / "data"
+    keys = Keys((data / "demo-secret").read_text().strip().encode())
+    database = sqlite3.connect(data / "sspbot.sqlite3")
+    database.execute("UPDATE sessions SET data = ? WHERE key = ?",  # a session nobody can open
+                     [b"\x01" + b"\x00" * 40, keys.chat_key(DEMO_USER_ID)])
+    database.commit()
+    client.send("/hjaelp")
+    client.wait_text(T.FAILED)
+    assert "handling update" in bot.log and "Traceback" not in bot.log

@@ -76,9 +76,6 @@ def test_the_plain_text_release_0_1_kept_is_sealed_and_gone_from_the_file(
         assert words.encode() not in raw, words
 
 
-@pytest.mark.xfail(strict=True, reason="upgrade bug: release 0.1's session at "
-                   "report.follow_up_declined has no `triage`; follow_up_declined.j2 needs it "
-                   "(UndefinedError), so the person's /sag goes unanswered")
 def test_a_report_made_before_shows_its_status_and_answer_by_its_code(
         upgraded: BotProcess, client: Client, facts: dict[str, Any]) -> None:
     person, code = facts["report_person"], facts["report_code"]
@@ -88,9 +85,6 @@ def test_a_report_made_before_shows_its_status_and_answer_by_its_code(
     assert facts["report_reply"] in status["text"]
 
 
-@pytest.mark.xfail(strict=True, reason="upgrade bug: cases from before migration v4 have "
-                   "topic_chat NULL, and Cases.in_thread looks a topic up by topic_chat = group, "
-                   "so a consultant's message in an old case's topic reaches nobody")
 def test_an_open_case_taken_before_still_relays_both_ways(
         upgraded: BotProcess, client: Client, facts: dict[str, Any]) -> None:
     staff = Staff(client)

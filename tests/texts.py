@@ -140,3 +140,4 @@ TAKE_OVER: Final = "Overtag sagen"  # general/buttons: take_over
 TAKEN_OVER: Final = "har overtaget sagen"  # desk/taken_over
 CASE_CLOSED_ALREADY: Final = "er lukket, og forbindelsen"  # desk/case_closed_already
 NOT_SENT_CHECK: Final = "Ikke sendt: Telegram svarede ikke"  # desk/not_sent
+FAILED: Final = "noget gik galt hos mig"  # general/error

@@ -12,7 +12,7 @@ from typing import Protocol
 from bot.core.content import Content
 from bot.core.delivery import Dispatch, Outgoing, Person, Retire, ToPerson
 from bot.core.store import Store
-from flows.engine import Effect, Event, EventKind, Facts, Flows, Outcome
+from flows.engine import FAILED, Effect, Event, EventKind, Facts, Flows, Outcome, Reply
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,16 @@ class Conversations:
         if audience is not None and (before is None or before.audience is None or restarted):
             self.store.count(STARTED, now, audience, channel)
         self.dispatch.post(items)
-        log.info("%s -> %s.%s, %d deliveries", event.kind, outcome.session.flow,
+        log.debug("%s -> %s.%s, %d deliveries", event.kind, outcome.session.flow,
                  outcome.session.state, len(items))
         return outcome
+
+    def apologise(self, person: Person) -> None:
+        """Handling failed (a bug): say so, and how to go on, rather than nothing at all."""
+        try:
+            session = self.store.load_session(person.key)
+        except Exception:  # the session itself may be what failed
+            session = None
+        audience = session.audience if session else None
+        self.dispatch.post([ToPerson(person, self.content.render(
+            Reply(FAILED), audience, person.route.channel))])

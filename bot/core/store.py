@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -79,6 +80,10 @@ class Store:
         self.db.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten on disk
         self._after_commit: list[Callable[[], None]] = []
         self._depth = 0
+        self._confirmed: list[int] = []  # handled updates Telegram will not send again
+        self._grouping = False
+        self._group_open = False
+        self._durable: list[asyncio.Future[None]] = []
         migrations.migrate(self.db, keys)
         for suffix in ("-wal", "-shm"):  # made by an earlier release, or by another umask
             sibling = path.with_name(path.name + suffix)
@@ -87,15 +92,24 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Explicit BEGIN/COMMIT (the connection is in autocommit mode otherwise). Nested use
-        joins the outer transaction. Work registered with `after_commit` runs once it is
-        durable, and is dropped if it rolls back."""
+        """All or nothing: explicit BEGIN/COMMIT (the connection is in autocommit mode
+        otherwise). Nested use joins the outer transaction. Work registered with `after_commit`
+        runs once it is durable, and is dropped if it rolls back.
+
+        With group commit on (the running bot), a transaction is a savepoint inside one
+        transaction that all the work of this turn of the event loop shares, committed with
+        one fsync at the next turn or when `flush` is called: before anything leaves the
+        process (a reply sent, an update acknowledged), everything it rests on is durable."""
         if self._depth:
             self._depth += 1
             try:
                 yield
             finally:
                 self._depth -= 1
+            return
+        if self._grouping:
+            with self._savepoint():
+                yield
             return
         self.db.execute("BEGIN IMMEDIATE")
         self._depth = 1
@@ -108,13 +122,60 @@ class Store:
             raise
         self._depth = 0
         self.db.execute("COMMIT")
+        self._run_after_commit()
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        if not self._group_open:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._group_open = True
+            asyncio.get_running_loop().call_soon(self.flush)
+        self.db.execute("SAVEPOINT turn")
+        self._depth = 1
+        outer, self._after_commit = self._after_commit, []
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._after_commit = outer
+            self.db.execute("ROLLBACK TO turn")
+            self.db.execute("RELEASE turn")
+            raise
+        self._depth = 0
+        self.db.execute("RELEASE turn")
+        self._after_commit = outer + self._after_commit
+
+    def group_commits(self) -> None:
+        """From now on, transactions share one commit per turn of the event loop."""
+        self._grouping = True
+
+    def flush(self) -> None:
+        """Commit the shared transaction now (one fsync for all of it) and run what waited."""
+        if not self._group_open or self._depth:
+            return
+        self._group_open = False
+        self.db.execute("COMMIT")
+        self._run_after_commit()
+        waiting, self._durable = self._durable, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+    async def durable(self) -> None:
+        """Wait until everything done so far is committed (at the end of this loop turn)."""
+        if self._group_open:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._durable.append(future)
+            await future
+
+    def _run_after_commit(self) -> None:
         waiting, self._after_commit = self._after_commit, []
         for work in waiting:
             work()
 
     def after_commit(self, work: Callable[[], None]) -> None:
         """Run `work` after the current transaction commits (at once outside of one)."""
-        if self._depth:
+        if self._depth or self._group_open:
             self._after_commit.append(work)
         else:
             work()
@@ -122,9 +183,12 @@ class Store:
     def checkpoint(self) -> None:
         """Fold the WAL into the database and empty it, so that erased bytes are gone from both
         (secure_delete overwrote them in the pages). After /slet, retention and a case's close."""
-        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.flush()
+        if not self._group_open:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def close(self) -> None:
+        self.flush()
         self.db.close()
 
     def seal_json(self, value: Any) -> bytes:
@@ -167,6 +231,7 @@ class Store:
         rows = [(uid, self.keys.seal(raw), hour, self.keys.fingerprint(raw))
                 for uid, raw in updates]
         with self.transaction():
+            self._forget_confirmed()
             self.db.conn.executemany(
                 """INSERT INTO inbox (update_id, payload, done, received_hour, fingerprint)
                    VALUES (?, ?, 0, ?, ?)
@@ -200,23 +265,29 @@ class Store:
 
     def inbox_confirmed(self, update_ids: Iterable[int]) -> set[int]:
         """Telegram was told these arrived (the next getUpdates' offset passed them): it will
-        never send them again, so a handled one need not be remembered any longer. Returns
-        those not handled yet, to be forgotten once they are (`inbox_forget`)."""
-        ids = [(i,) for i in update_ids]
+        never send them again, so a handled one need not be remembered any longer. They are
+        forgotten with the next write (no commit of their own). Returns those not handled yet,
+        to be forgotten once they are (`inbox_forget`)."""
+        ids = list(update_ids)
         if not ids:
             return set()
-        with self.transaction():
-            self.db.conn.executemany(
-                "DELETE FROM inbox WHERE update_id = ? AND done = 1", ids)
-            marks = ", ".join("?" for _ in ids)
-            pending = self.db.execute(
-                f"SELECT update_id FROM inbox WHERE update_id IN ({marks})",
-                [i for (i,) in ids]).fetchall()
-        return {row[0] for row in pending}
+        marks = ", ".join("?" for _ in ids)
+        pending = {row[0] for row in self.db.execute(
+            f"SELECT update_id FROM inbox WHERE update_id IN ({marks}) AND done = 0", ids)}
+        self._confirmed.extend(i for i in ids if i not in pending)
+        return pending
+
+    def _forget_confirmed(self) -> None:
+        """Inside a transaction: the handled updates Telegram will not send again go."""
+        if self._confirmed:
+            self.db.conn.executemany("DELETE FROM inbox WHERE update_id = ? AND done = 1",
+                                     [(i,) for i in self._confirmed])
+            self._confirmed = []
 
     def inbox_forget(self, update_id: int) -> None:
         """A confirmed update is handled: nothing of it needs to stay."""
-        self.db.execute("DELETE FROM inbox WHERE update_id = ? AND done = 1", [update_id])
+        with self.transaction():
+            self.db.execute("DELETE FROM inbox WHERE update_id = ? AND done = 1", [update_id])
 
     # --- the outbox -------------------------------------------------------------------
 

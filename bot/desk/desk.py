@@ -71,6 +71,9 @@ class Desk:
         conversations.desk = self
         moved = store.get_value(GROUP_KEY)
         self.group: int | None = int(moved) if moved else settings.staff_group_id
+        if self.group is not None:  # topics made before they were known by group and thread
+            store.db.execute("UPDATE cases SET topic_chat = ? WHERE topic_chat IS NULL AND "
+                             "thread_id IS NOT NULL", [self.group])
 
     # --- what the person's flow needs to know ------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -33,6 +34,7 @@ from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.seam import Seam
 from bot.telegram.sender import Retries, Sender
 from bot.telegram.staff_group import StaffGroup
+from bot.telegram.transport import AiohttpRequest
 from bot.telegram.webhook import Webhook, WebhookSettings
 from flows.commands import MENU_COMMANDS
 
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 PERSON_COMMANDS: Final = "general/commands"
 DESCRIPTION: Final = "telegram/description"  # shown only in Telegram, before Start
 WEBHOOK_CONNECTIONS: Final = 40
+CONNECTIONS: Final = 100  # to Telegram at once; the sender keeps at most this many in flight
 STAFF_COMMANDS: Final = "desk/commands"
 SETUP_RETRY_AT_MOST: Final = 300.0  # seconds between tries of the start-up calls
 
@@ -54,6 +57,7 @@ class TelegramSide:
         self.settings = settings
         self.content = content
         self.desk = desk
+        self._updates_request = AiohttpRequest(connections=2)
         holder: dict[str, Inbox] = {}
         processor = PerChatUpdateProcessor(
             on_finished=lambda update: holder["inbox"].finished(update))
@@ -64,8 +68,8 @@ class TelegramSide:
             .base_file_url(settings.bot_file_url)
             .updater(None)  # the durable inbox polls instead
             .concurrent_updates(processor)
-            .connection_pool_size(128)
-            .pool_timeout(10.0)
+            .request(AiohttpRequest(connections=CONNECTIONS))
+            .get_updates_request(self._updates_request)
             .build()
         )
         self.inbox = holder["inbox"] = Inbox(self.application, store, settings.poll_timeout,
@@ -97,10 +101,12 @@ class TelegramSide:
         application.add_handler(TypeHandler(Update, seam.on_private), group=2)
         application.add_error_handler(_log_error)
         self._tasks: list[asyncio.Task[None]] = []
+        self.started = time.time()
 
     async def start(self) -> None:
         """Replay what was left, then poll and send. Telegram's start-up settings (command
         menus) are retried in the background: a failing call there stops nothing."""
+        self.started = time.time()
         await self.application.initialize()
         await self.application.start()
         self.sender.start()
@@ -135,9 +141,18 @@ class TelegramSide:
         if self.webhook is not None:  # no polls to watch: Telegram posts when it has something
             report.update(self.webhook.health())
             report["ok"] = draining
-        else:
-            report["ok"] = polled is not None and now - polled < poll_limit and draining
+        else:  # the first poll has a poll's time to come back, like any other
+            since = polled if polled is not None else self.started
+            report["ok"] = now - since < poll_limit and draining
         return report
+
+    async def close(self) -> None:
+        """After a failed start: close the connections to Telegram, whatever was opened."""
+        with contextlib.suppress(Exception):
+            await self.application.shutdown()
+        for request in (self.application.bot.request, self._updates_request):
+            with contextlib.suppress(Exception):
+                await request.shutdown()
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -9,6 +9,7 @@ recognises an update it already handled by its id, kept until Telegram confirms 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF: Final = 30.0
 MIN_POLL_GAP: Final = 1.0  # an empty answer that came at once: wait this long before asking again
+SETTLE_AT_MOST: Final = 0.05  # seconds the handlers of a batch get before its commit
 
 
 class Inbox:
@@ -42,6 +44,7 @@ class Inbox:
         self.last_poll: float | None = None  # wall time of the last answered getUpdates
         self._dispatched: set[int] = set()
         self._confirmed: set[int] = set()  # confirmed to Telegram while still being handled
+        self._quiet = asyncio.Event()  # set while no update handed out is still being handled
 
     async def replay(self) -> int:
         """Hand unfinished updates from before a stop to the application, oldest first."""
@@ -81,12 +84,23 @@ class Inbox:
                     await asyncio.sleep(MIN_POLL_GAP)
                 continue
             updates = [u for u in raw_updates if isinstance(u, dict) and "update_id" in u]
-            self.store.inbox_add(  # committed: now the next offset may acknowledge them
+            self.store.inbox_add(
                 ((int(u["update_id"]), json.dumps(u).encode()) for u in updates), self.clock())
             received = [int(u["update_id"]) for u in updates]
             offset = max(received) + 1 if received else offset
             for update in updates:
                 await self.dispatch(update)
+            await self._settle(received)
+            self.store.flush()  # committed, with what was done with them: now the next offset
+            # may acknowledge them
+
+    async def _settle(self, update_ids: list[int]) -> None:
+        """Give the updates just handed out a moment to be handled, so that one commit covers
+        them and what was done with them (group commit); never long: a slow one is not waited
+        for, as the updates are durable either way once committed."""
+        if any(i in self._dispatched for i in update_ids):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), SETTLE_AT_MOST)
 
     async def _get_updates(self, offset: int | None) -> list[Any]:
         """Raw JSON, so that one update the library cannot read does not lose the batch."""
@@ -109,12 +123,15 @@ class Inbox:
             self.store.inbox_finish(update_id)
             return
         self._dispatched.add(update_id)
+        self._quiet.clear()
         await self.application.update_queue.put(update)
 
     def finished(self, update: object) -> None:
         """Called after an update's handlers ran: mark it done if no handler did."""
         if isinstance(update, Update):
             self._dispatched.discard(update.update_id)
+            if not self._dispatched:
+                self._quiet.set()
             if not self.store.inbox_is_done(update.update_id):
                 self.store.inbox_finish(update.update_id)
             if update.update_id in self._confirmed:

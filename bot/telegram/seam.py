@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from bot.core.conversation import Conversations
 from bot.core.delivery import Person, Route
 from bot.core.store import Row, Store
 from bot.desk.desk import Desk
+from bot.logs import describe
 from bot.telegram.calls import TELEGRAM, Send
 from bot.telegram.channel import TelegramChannel
 from bot.telegram.format import CALLBACK_SEPARATOR, command_of, telegram_message
@@ -83,6 +85,7 @@ class Seam:
         self.desk = desk
         self.staff_group = staff_group
         self.clock = clock
+        self._answering: set[asyncio.Task[None]] = set()
 
     async def skip_if_done(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An update redelivered after a crash, already answered: stop here."""
@@ -101,17 +104,29 @@ class Seam:
             pressed = None
             if query is not None and isinstance(query.message, Message) and query.message.text:
                 pressed = str(query.message.message_id)
-            with self.store.transaction():
-                if update.message is not None:  # its id, for a quick exit; never its content
-                    self.channel.remember(person.key, update.message.message_id)
-                self.conversations.converse(person, event, pressed)
-                self.store.finish(update.update_id)
-            log.info("update %s handled", update.update_id)
-        if query is not None:
             try:
-                await context.bot.answer_callback_query(query.id)
-            except TelegramError as error:  # best effort: the reply itself is durable
-                log.info("callback query not answered: %s", type(error).__name__)
+                with self.store.transaction():
+                    if update.message is not None:  # its id, for a quick exit, never its content
+                        self.channel.remember(person.key, update.message.message_id)
+                    self.conversations.converse(person, event, pressed)
+                    self.store.finish(update.update_id)
+            except Exception as error:  # a bug: the person still gets an answer
+                log.error("handling update %s failed: %s", update.update_id, describe(error))
+                with self.store.transaction():
+                    self.conversations.apologise(person)
+                    self.store.finish(update.update_id)
+            log.debug("update %s handled", update.update_id)
+        if query is not None:  # stop the button's spinner, without holding up this update
+            task = asyncio.create_task(self._answer(context, query.id))
+            self._answering.add(task)
+            task.add_done_callback(self._answering.discard)
+
+    @staticmethod
+    async def _answer(context: ContextTypes.DEFAULT_TYPE, query_id: str) -> None:
+        try:
+            await context.bot.answer_callback_query(query_id)
+        except TelegramError as error:  # best effort: the reply itself is durable
+            log.info("callback query not answered: %s", type(error).__name__)
 
     async def on_staff(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The consultants' group: claims, closes, the relay to the person."""

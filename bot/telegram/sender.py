@@ -153,6 +153,7 @@ class Sender:
         chat = params.get("chat_id")
         if isinstance(chat, int):
             await self.pacing.wait_for_chat(chat, queued.priority)
+        self.store.flush()  # what this reply rests on is durable before it leaves
         try:
             async with self._in_flight:
                 await self.pacing.overall.acquire()

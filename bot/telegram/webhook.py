@@ -58,7 +58,8 @@ class Webhook:
         except (ValueError, KeyError, TypeError):
             log.warning("a webhook post that is no update was refused")
             return web.Response(status=400)
-        self.store.inbox_add([(update_id, raw)], self.clock())  # committed: now say 200
+        self.store.inbox_add([(update_id, raw)], self.clock())
+        await self.store.durable()  # committed (with others of this moment): now say 200
         task = asyncio.create_task(self.inbox.dispatch(update))
         self._handling.add(task)
         task.add_done_callback(self._handling.discard)

@@ -19,6 +19,7 @@ from bot.core.content import Content
 from bot.core.conversation import Conversations
 from bot.core.delivery import Dispatch, Person, Route
 from bot.core.store import Store, hour_of
+from bot.logs import describe
 from bot.settings import Settings
 from bot.web.channel import WEB, WebChannel
 from bot.web.limits import Limits
@@ -187,16 +188,30 @@ class WebSide:
             return web.json_response({"error": "bad_request"}, status=400)
         if event is None:
             return web.json_response({"error": "too_long"}, status=413)
-        with self.store.transaction():
-            if seq <= self._last_seq(person.key):
-                return web.json_response({"ok": True, "again": True})
-            self.conversations.converse(person, event)
-            self.store.db.execute(
-                """INSERT INTO web_inputs (person_key, last_seq, touched_hour) VALUES (?, ?, ?)
-                   ON CONFLICT (person_key) DO UPDATE SET last_seq = excluded.last_seq,
-                   touched_hour = excluded.touched_hour""",
-                [person.key, seq, hour_of(self.dispatch.clock())])
+        if seq <= self._last_seq(person.key):
+            return web.json_response({"ok": True, "again": True})
+        try:
+            self._converse(person, event, seq)
+        except Exception as error:  # a bug: the person still gets an answer
+            log.error("a web chat action failed: %s", describe(error))
+            with self.store.transaction():
+                self.conversations.apologise(person)
+                self._handled(person.key, seq)
+        await self.store.durable()  # accepted only once it is committed
         return web.json_response({"ok": True}, status=202)
+
+    def _converse(self, person: Person, event: Event, seq: int) -> None:
+        with self.store.transaction():
+            self.conversations.converse(person, event)
+            self._handled(person.key, seq)
+
+    def _handled(self, key: str, seq: int) -> None:
+        """Inside a transaction: the action numbered `seq` is done (sent again, it is not)."""
+        self.store.db.execute(
+            """INSERT INTO web_inputs (person_key, last_seq, touched_hour) VALUES (?, ?, ?)
+               ON CONFLICT (person_key) DO UPDATE SET last_seq = excluded.last_seq,
+               touched_hour = excluded.touched_hour""",
+            [key, seq, hour_of(self.dispatch.clock())])
 
     @staticmethod
     def _event(body: dict[str, Any]) -> Event | None:
