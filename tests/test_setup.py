@@ -69,7 +69,7 @@ def test_it_lists_groups_then_consultants_and_takes_no_update(client: Client) ->
         for private in (PRIVATE_WORDS, "Freja", str(DEMO_USER_ID), "Hej, jeg er Mette",
                         DEMO_TOKEN, DEMO_TOKEN.split(":")[1]):
             assert private not in shown, private
-    polls = [call["params"] for call in client.calls("getUpdates")]
+    polls = [call["params"] for call in client.calls("getUpdates") if call["ok"]]
     assert polls and all("offset" not in p and "allowed_updates" not in p for p in polls)
     assert not any(client.acknowledged(update_id) for update_id in sent)
 

@@ -70,7 +70,7 @@ def test_a_handled_update_is_remembered_until_telegram_confirms_it(store: Store)
     store.inbox_finish(5)
     assert store.inbox_is_done(5)
     assert store.inbox_confirmed([5, 6]) == {6}  # 6 is still being handled
-    store.inbox_add([(7, b"c")])  # confirmed ones go with the next write, no commit of their own
+    store.inbox_add([(7, b"c")])  # confirmed ones go with the next write, no commit of its own
     assert not store.inbox_is_done(5) and store.inbox_pending() == [(6, b"b"), (7, b"c")]
     store.inbox_finish(6)
     store.inbox_forget(6)

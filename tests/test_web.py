@@ -54,6 +54,24 @@ def last_id(page: Page) -> int:
     return int(page.locator("#log .msg.bot").last.get_attribute("data-id") or 0)
 
 
+# Clicks the first enabled button of the newest bot message, in one step inside the page (a
+# new message may arrive between finding a button and clicking it).
+CLICK_FIRST = """() => {
+  const newest = [...document.querySelectorAll('#log .msg.bot')].pop();
+  const button = newest && newest.querySelector('button:not([disabled])');
+  if (!button) { return null; }
+  button.click();
+  return button.textContent;
+}"""
+
+
+def answered(page: Page, before: int, pattern: re.Pattern[str]) -> bool:
+    """A newer message shows a question (or what we look for)."""
+    return last_id(page) > before and (
+        page.locator("#log .msg.bot").last.locator("button:enabled").count() > 0
+        or any(pattern.search(b) for b in bot_bubbles(page)))
+
+
 def press_first_until(page: Page, pattern: re.Pattern[str], steps: int = 20) -> str:
     """Answer each question with its first button until a bot message matches `pattern`."""
     for _ in range(steps):
@@ -61,11 +79,8 @@ def press_first_until(page: Page, pattern: re.Pattern[str], steps: int = 20) -> 
         if found:
             return found
         before = last_id(page)
-        page.locator("#log .msg.bot").last.locator("button:enabled").first.click()
-        # The answer has come when a newer message shows a question (or what we look for).
-        wait_for(lambda before=before: last_id(page) > before and (
-            page.locator("#log .msg.bot").last.locator("button:enabled").count() > 0
-            or any(pattern.search(b) for b in bot_bubbles(page))), what="the next question")
+        assert wait_for(lambda: page.evaluate(CLICK_FIRST), what="a button to press")
+        wait_for(lambda before=before: answered(page, before, pattern), what="the next question")
     raise AssertionError(f"never saw {pattern.pattern}")
 
 
@@ -84,7 +99,9 @@ def test_a_12_year_old_reports_and_talks_with_a_consultant(
     assert touch is not None and touch["height"] >= 44 and touch["width"] >= 44
 
     # An anonymous report, answered with the first choice each time, ends with a code.
+    before = last_id(page)
     page.get_by_role("button", name=T.BUTTON_REPORT_CHILD).click()
+    wait_for(lambda: answered(page, before, CODE), what="the report's first question")
     sent = press_first_until(page, CODE)
     code = CODE.search(sent)
     assert code is not None
@@ -92,7 +109,7 @@ def test_a_12_year_old_reports_and_talks_with_a_consultant(
     topic = staff.wait_topic("· web")  # the consultants see the channel, nothing else
 
     # "May a consultant write to you here?" Yes: the person waits, the consultant takes it.
-    page.locator("#log .msg.bot").last.locator("button:enabled").first.click()
+    assert wait_for(lambda: page.evaluate(CLICK_FIRST), what="the follow-up question")
     staff.wait_text(T.REPORT_CONNECTED, topic["message_thread_id"])
     summary = next(m for m in staff.messages(topic["message_thread_id"])
                    if T.CLAIM in [b["text"] for row in m["buttons"] for b in row])

@@ -94,6 +94,7 @@ class Content:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates are read once; a changed text needs a restart
         )
         env.globals.update(globals_)
         env.globals["audience"] = audience

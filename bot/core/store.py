@@ -83,6 +83,8 @@ class Store:
         self._confirmed: list[int] = []  # handled updates Telegram will not send again
         self._grouping = False
         self._group_open = False
+        self._finishing: list[int] = []  # updates marked handled in the transaction under way
+        self._finished: set[int] = set()
         self._durable: list[asyncio.Future[None]] = []
         migrations.migrate(self.db, keys)
         for suffix in ("-wal", "-shm"):  # made by an earlier release, or by another umask
@@ -118,10 +120,13 @@ class Store:
         except BaseException:
             self._depth = 0
             self._after_commit.clear()
+            self._finishing.clear()
             self.db.execute("ROLLBACK")
             raise
         self._depth = 0
         self.db.execute("COMMIT")
+        self._finished.update(self._finishing)
+        self._finishing.clear()
         self._run_after_commit()
 
     @contextmanager
@@ -138,12 +143,15 @@ class Store:
         except BaseException:
             self._depth = 0
             self._after_commit = outer
+            self._finishing.clear()
             self.db.execute("ROLLBACK TO turn")
             self.db.execute("RELEASE turn")
             raise
         self._depth = 0
         self.db.execute("RELEASE turn")
         self._after_commit = outer + self._after_commit
+        self._finished.update(self._finishing)
+        self._finishing.clear()
 
     def group_commits(self) -> None:
         """From now on, transactions share one commit per turn of the event loop."""
@@ -223,21 +231,30 @@ class Store:
 
     # --- the inbox: updates committed before Telegram is told they arrived --------
 
-    def inbox_add(self, updates: Iterable[tuple[int, bytes]], now: datetime | None = None) -> None:
+    def inbox_add(self, updates: Iterable[tuple[int, bytes]],
+                  now: datetime | None = None) -> set[int]:
         """Store updates before Telegram is told they arrived. One Telegram sends again (it was
         never told) is kept once; an update that only shares an id with one handled before
-        (Telegram may count anew) is a new update, recognised by its keyed fingerprint."""
+        (Telegram may count anew) is a new update, recognised by its keyed fingerprint.
+        Returns the ids of those handled already (sent again after a crash): not to handle."""
         hour = hour_of(now or datetime.now(UTC))
         rows = [(uid, self.keys.seal(raw), hour, self.keys.fingerprint(raw))
                 for uid, raw in updates]
+        if not rows:
+            return set()
+        marks = ", ".join("?" for _ in rows)
         with self.transaction():
             self._forget_confirmed()
+            known = dict(self.db.execute(
+                f"SELECT update_id, fingerprint FROM inbox WHERE done = 1 AND update_id IN "
+                f"({marks})", [row[0] for row in rows]).fetchall())
             self.db.conn.executemany(
                 """INSERT INTO inbox (update_id, payload, done, received_hour, fingerprint)
                    VALUES (?, ?, 0, ?, ?)
                    ON CONFLICT (update_id) DO UPDATE SET payload = excluded.payload, done = 0,
                      received_hour = excluded.received_hour, fingerprint = excluded.fingerprint
                    WHERE inbox.fingerprint IS NOT excluded.fingerprint""", rows)
+        return {uid for uid, _, _, print_ in rows if known.get(uid) == print_}
 
     def inbox_pending(self) -> list[tuple[int, bytes]]:
         rows = self.db.execute(
@@ -262,6 +279,14 @@ class Store:
         self.db.execute(
             "UPDATE inbox SET done = 1, payload = NULL WHERE update_id = ?", [update_id]
         )
+        self._finishing.append(update_id)
+
+    def finished_now(self, update_id: int) -> bool:
+        """Whether a transaction that went through marked this update handled (once)."""
+        if update_id in self._finished:
+            self._finished.discard(update_id)
+            return True
+        return False
 
     def inbox_confirmed(self, update_ids: Iterable[int]) -> set[int]:
         """Telegram was told these arrived (the next getUpdates' offset passed them): it will

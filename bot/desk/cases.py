@@ -210,10 +210,13 @@ class Cases:
     # --- limits, per person and hour --------------------------------------------------
 
     def count_of(self, person_key: str, what: str, now: datetime) -> int:
-        row = self.db.execute(
-            "SELECT n FROM person_counts WHERE person_key = ? AND what = ? AND window = ?",
-            [person_key, what, hour_of(now)]).fetchone()
-        return int(row[0]) if row else 0
+        return self.counts_of(person_key, now).get(what, 0)
+
+    def counts_of(self, person_key: str, now: datetime) -> dict[str, int]:
+        """This hour's counts of a person (reports, cases, failed lookups), in one look."""
+        return dict(self.db.execute(
+            "SELECT what, n FROM person_counts WHERE person_key = ? AND window = ?",
+            [person_key, hour_of(now)]).fetchall())
 
     def add_count(self, person_key: str, what: str, now: datetime) -> None:
         self.db.execute(

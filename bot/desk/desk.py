@@ -90,15 +90,14 @@ class Desk:
         connected = case is not None and case.connected
         status = None if not connected else (
             "waiting" if case is not None and case.state == CaseState.WAITING else "claimed")
+        counts = self.cases.counts_of(person_key, now)
         return Facts(
             desk_open=is_open,
             desk_opens_at=None if is_open else self.settings.hours.next_opening(now),
             queue_position=self.cases.waiting_position(case if connected else None),
             open_case=status,
-            cases_left=self.settings.cases_per_hour - self.cases.count_of(
-                person_key, CASE, now) > 0,
-            reports_left=self.settings.reports_per_hour - self.cases.count_of(
-                person_key, REPORT, now) > 0,
+            cases_left=counts.get(CASE, 0) < self.settings.cases_per_hour,
+            reports_left=counts.get(REPORT, 0) < self.settings.reports_per_hour,
         )
 
     # --- effects of the person's flow (inside the caller's transaction) -------------------

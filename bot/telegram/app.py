@@ -84,21 +84,20 @@ class TelegramSide:
         dispatch.register(self.channel)
         dispatch.register(StaffChannel())
         dispatch.wake_on(TELEGRAM, self.sender.wake)
-        seam = Seam(conversations, content, store, self.channel, desk, StaffGroup(desk), clock)
+        seam = Seam(self.application.bot, conversations, content, store, self.channel, desk,
+                    StaffGroup(desk), clock)
+        self.inbox.private = seam.on_private  # people's chats: read lean, handled in order
 
         application = self.application
-        # Handlers, in order; order matters.
-        # -1: an update already answered before a crash goes no further.
-        application.add_handler(TypeHandler(Update, seam.skip_if_done), group=-1)
+        # Handlers, in order; order matters. (An update answered before a crash never gets
+        # here: the inbox does not hand it out again.)
         # 0: the bot joined or left a chat; it leaves any group but the staff group.
         application.add_handler(ChatMemberHandler(seam.on_membership,
                                                   ChatMemberHandler.MY_CHAT_MEMBER))
         # 1: the consultants' staff group: buttons, relay, commands. Stops here.
         application.add_handler(TypeHandler(Update, seam.on_staff), group=1)
-        # 2: everything from a private chat: commands, text, buttons, media, edits. Anything
-        #    else (channel posts, other groups' messages) is ignored there and marked done by
-        #    the inbox.
-        application.add_handler(TypeHandler(Update, seam.on_private), group=2)
+        # (People's private chats never get here: the inbox hands them to seam.on_private.
+        #  Anything else, channel posts, other groups' messages, is marked done by the inbox.)
         application.add_error_handler(_log_error)
         self._tasks: list[asyncio.Task[None]] = []
         self.started = time.time()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 TELEGRAM: Final = "telegram"  # the outbox rows the Telegram sender delivers
@@ -28,8 +28,13 @@ class Send:
     relay: dict[str, str] | None = field(default=None)
 
     def payload(self) -> dict[str, Any]:
-        return {key: value for key, value in asdict(self).items()
-                if value not in (None, False)}
+        """As stored: only what is set (no deep copy: the rows are sealed as JSON at once)."""
+        stored: dict[str, Any] = {"method": self.method, "params": self.params}
+        for key in ("case_id", "record", "best_effort", "relay"):
+            value = getattr(self, key)
+            if value not in (None, False):
+                stored[key] = value
+        return stored
 
     @classmethod
     def of(cls, payload: dict[str, Any]) -> Send:

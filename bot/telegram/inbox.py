@@ -23,6 +23,7 @@ from telegram.error import InvalidToken, RetryAfter
 from telegram.ext import Application
 
 from bot.core.store import Store
+from bot.telegram.private import Incoming, read
 from bot.telegram.sender import seconds
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Inbox:
         self.poll_timeout = poll_timeout
         self.clock = clock
         self.last_poll: float | None = None  # wall time of the last answered getUpdates
+        self.private: Callable[[Incoming], None] | None = None  # people's chats, read lean
         self._dispatched: set[int] = set()
         self._confirmed: set[int] = set()  # confirmed to Telegram while still being handled
         self._quiet = asyncio.Event()  # set while no update handed out is still being handled
@@ -84,12 +86,13 @@ class Inbox:
                     await asyncio.sleep(MIN_POLL_GAP)
                 continue
             updates = [u for u in raw_updates if isinstance(u, dict) and "update_id" in u]
-            self.store.inbox_add(
+            handled = self.store.inbox_add(
                 ((int(u["update_id"]), json.dumps(u).encode()) for u in updates), self.clock())
             received = [int(u["update_id"]) for u in updates]
             offset = max(received) + 1 if received else offset
-            for update in updates:
-                await self.dispatch(update)
+            for update in updates:  # one answered before a crash is not answered again
+                if int(update["update_id"]) not in handled:
+                    await self.dispatch(update)
             await self._settle(received)
             self.store.flush()  # committed, with what was done with them: now the next offset
             # may acknowledge them
@@ -115,6 +118,11 @@ class Inbox:
         update_id = int(data["update_id"])
         if update_id in self._dispatched:
             return
+        incoming = read(data) if self.private is not None else None
+        if incoming is not None and self.private is not None:  # a person: handled at once
+            self.private(incoming)
+            self.store.finished_now(update_id)
+            return
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception as error:
@@ -132,7 +140,7 @@ class Inbox:
             self._dispatched.discard(update.update_id)
             if not self._dispatched:
                 self._quiet.set()
-            if not self.store.inbox_is_done(update.update_id):
+            if not self.store.finished_now(update.update_id):  # no handler did: nothing to do
                 self.store.inbox_finish(update.update_id)
             if update.update_id in self._confirmed:
                 self._confirmed.discard(update.update_id)

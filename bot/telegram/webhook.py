@@ -58,11 +58,12 @@ class Webhook:
         except (ValueError, KeyError, TypeError):
             log.warning("a webhook post that is no update was refused")
             return web.Response(status=400)
-        self.store.inbox_add([(update_id, raw)], self.clock())
+        handled = self.store.inbox_add([(update_id, raw)], self.clock())
         await self.store.durable()  # committed (with others of this moment): now say 200
-        task = asyncio.create_task(self.inbox.dispatch(update))
-        self._handling.add(task)
-        task.add_done_callback(self._handling.discard)
+        if update_id not in handled:  # sent again, but answered before: not answered twice
+            task = asyncio.create_task(self.inbox.dispatch(update))
+            self._handling.add(task)
+            task.add_done_callback(self._handling.discard)
         self.last_update = self.clock().timestamp()
         return web.Response(status=200)
 

@@ -243,6 +243,7 @@ class WebSide:
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
             return web.json_response({"error": "bad_request"}, status=400)
         self.channel.delivered(person.key, upto)
+        await self.store.durable()
         return web.json_response({"ok": True})
 
     async def exit(self, request: web.Request) -> web.Response:
@@ -252,6 +253,7 @@ class WebSide:
             self.conversations.converse(person, Event(EventKind.COMMAND, HIDE))
             self.store.drop_lane(person.key)
             self.store.db.execute("DELETE FROM web_inputs WHERE person_key = ?", [person.key])
+        await self.store.durable()
         return web.json_response({"ok": True})
 
     # --- the live stream ----------------------------------------------------------------
