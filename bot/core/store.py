@@ -77,12 +77,14 @@ class Store:
         self.db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute(f"PRAGMA synchronous={synchronous}")
+        self._synchronous = synchronous
         self.db.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten on disk
         self._after_commit: list[Callable[[], None]] = []
         self._depth = 0
         self._confirmed: list[int] = []  # handled updates Telegram will not send again
         self._grouping = False
         self._group_open = False
+        self._group_light = False  # the shared transaction holds only bookkeeping
         self._finishing: list[int] = []  # updates marked handled in the transaction under way
         self._finished: set[int] = set()
         self._durable: list[asyncio.Future[None]] = []
@@ -91,6 +93,24 @@ class Store:
             sibling = path.with_name(path.name + suffix)
             if sibling.exists():
                 sibling.chmod(FILE_MODE)
+
+    @contextmanager
+    def bookkeeping(self) -> Iterator[None]:
+        """A transaction for what only saves work if it is lost (a delivery done): committed
+        without an fsync of its own (synchronous=NORMAL), in a shared transaction that holds
+        nothing else. A crash, even kill -9, loses nothing committed; only a power cut may undo
+        it, and then a message goes twice. Everything a reply rests on gets the full fsync."""
+        if not self._grouping or self._depth:
+            with self.transaction():
+                yield
+            return
+        if self._group_open and not self._group_light:
+            self.flush()  # work that needs its fsync is not made to wait, nor mixed in
+        if not self._group_open:
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self._group_light = True
+        with self._savepoint():
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -110,6 +130,8 @@ class Store:
                 self._depth -= 1
             return
         if self._grouping:
+            if self._group_open and self._group_light:
+                self.flush()  # bookkeeping went first, on its own; this one gets the fsync
             with self._savepoint():
                 yield
             return
@@ -163,6 +185,9 @@ class Store:
             return
         self._group_open = False
         self.db.execute("COMMIT")
+        if self._group_light:  # only bookkeeping was in it: back to the full fsync
+            self._group_light = False
+            self.db.execute(f"PRAGMA synchronous={self._synchronous}")
         self._run_after_commit()
         waiting, self._durable = self._durable, []
         for future in waiting:

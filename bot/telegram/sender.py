@@ -175,7 +175,7 @@ class Sender:
             self._retry(queued, send, self._backoff(queued.attempts), type(error).__name__)
         else:
             self.last_success = time.time()
-            with self.store.transaction():
+            with self.store.bookkeeping():  # done: lost only with a power cut, then sent again
                 self.store.remove_sends(q.id for q in merged)
                 self._record(queued.lane, send, result)
 
