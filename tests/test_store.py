@@ -121,6 +121,17 @@ def test_retention_forgets_idle_sessions(store: Store) -> None:
     assert store.load_session(fresh) is not None
 
 
+def test_a_web_message_nobody_came_back_for_is_not_kept_for_ever(store: Store) -> None:
+    """A closed tab never fetches its last replies: retention removes them, and only them."""
+    with store.transaction():
+        store.queue([Row("web:old", "web", {"text": "gammel"})], NOW - timedelta(days=31))
+        store.queue([Row("web:new", "web", {"text": "ny"}), send("chat")],
+                    NOW - timedelta(days=29))
+    store.prune(NOW, session_days=30)
+    left = store.db.execute("SELECT lane FROM outbox ORDER BY lane").fetchall()
+    assert left == [("chat",), ("web:new",)]
+
+
 def test_times_are_kept_to_the_hour() -> None:
     assert hour_of(NOW) == "2026-11-24T21:00:00+00:00"
 

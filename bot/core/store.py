@@ -474,6 +474,9 @@ class Store:
             self.db.execute("DELETE FROM inbox WHERE done = 1 AND received_hour < ?",
                             [hour_of(now - INBOX_REMEMBER)])
             self.db.execute("DELETE FROM web_inputs WHERE touched_hour < ?", [cutoff])
+            # Web chat messages nobody came back for (the tab was closed): not kept for ever.
+            self.db.execute("DELETE FROM outbox WHERE channel = 'web' AND first_at < ?",
+                            [(now - timedelta(days=session_days)).timestamp()])
             self.db.execute("DELETE FROM dead_letters WHERE at_hour < ?",
                             [hour_of(now - timedelta(days=session_days))])
         self.checkpoint()
