@@ -79,7 +79,7 @@ FROM_CONSULTANT: Final = "Mette fra SSP:\n"  # consultant/from_consultant, befor
 FROM_PERSON: Final = "Den unge:"  # desk/from_person, before the text
 CASES_LINE: Final = "Sag 1 · 13–15 år · samtale · venter i 0 min."  # desk/cases
 BUTTON_HELP_LINES: Final = "Hjælp hele døgnet"  # general/buttons: help_lines
-BUTTON_PRIVACY: Final = "Det gemmer vi"  # general/buttons: privacy
+BUTTON_PRIVACY: Final = "Hvad gemmer I om mig?"  # general/buttons: privacy
 # The young people's advice, the report and the adults' paths (tests/test_images.py,
 # tests/test_report.py, tests/test_adults.py)
 BUTTON_NEXT: Final = "Næste"  # general/buttons: next
@@ -139,5 +139,5 @@ TAKE_OVER_OFFER: Final = "vil du overtage den"  # desk/take_over
 TAKE_OVER: Final = "Overtag sagen"  # general/buttons: take_over
 TAKEN_OVER: Final = "har overtaget sagen"  # desk/taken_over
 CASE_CLOSED_ALREADY: Final = "er lukket, og forbindelsen"  # desk/case_closed_already
-NOT_SENT_CHECK: Final = "Ikke sendt: Telegram svarede ikke"  # desk/not_sent
+NOT_SENT_CHECK: Final = "Telegram svarede ikke, da jeg ville tjekke"  # desk/not_sent
 FAILED: Final = "noget gik galt hos mig"  # general/error
