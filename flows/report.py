@@ -97,7 +97,8 @@ def send_report(event: EventData) -> None:
     turn.effects.append(Effect("store_report", {"answers": answers, "triage": level,
                                                 "code": code}))
     turn.notes.append(Reply("report/sent", {"code": code, "triage": level,
-                                            "category": answers["category"]}))
+                                            "category": answers["category"],
+                                            "victim": answers.get("victim")}))
     turn.data.clear()
     turn.data["pending_code"] = code  # only until the follow-up question is answered
     turn.data["triage"] = level  # what the next texts say depends on how urgent it is

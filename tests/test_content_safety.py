@@ -166,10 +166,12 @@ ANSWERS = {"choosing_victim": "me", "choosing_image_kind": "nude", "danger_now":
            "reviewing": "send"}
 
 
-def send_report(audience: str, category: str, danger: str, facts: Facts) -> Outcome:
+def send_report(audience: str, category: str, danger: str, facts: Facts,
+                victim: str = "me") -> Outcome:
     """Answer whatever the report asks, in whatever order, until it is sent."""
     outcome = press(Session("start", "at_menu", audience, 2), "report", facts)
-    answers = {**ANSWERS, "choosing_category": category, "asking_danger": danger}
+    answers = {**ANSWERS, "choosing_category": category, "asking_danger": danger,
+               "choosing_victim": victim}
     for _ in range(30):
         if outcome.session.state == "asking_follow_up":
             return outcome
@@ -198,6 +200,21 @@ def test_a_red_report_ends_with_help_now_even_when_contact_is_declined(
     declined = press(sent.session, "no", facts)
     last_words = render(declined.replies[-1], audience)
     assert "stoler på" in last_words and ends_with_help_now(last_words, audience), last_words
+
+
+@pytest.mark.parametrize("audience", sorted(YOUNG))
+@pytest.mark.parametrize("category", ["extortion", "image_shared", "hacking", "grooming"])
+def test_a_report_for_a_friend_advises_the_friend_not_the_one_it_happened_to(
+        audience: str, category: str) -> None:
+    """"Skift din adgangskode" or "det er ikke din skyld" misleads one who helps a friend."""
+    for victim, reader_advice in (("me", True), ("friend", False)):
+        sent = send_report(audience, category, "no", OPEN, victim)
+        receipt = next(r for r in sent.replies if r.template == "report/sent")
+        text = render(receipt, audience)
+        assert ("din vens skyld" in text) is not reader_advice, text
+        assert ("ikke din skyld" in text or "din adgangskode" in text) is reader_advice, text
+        if category == "image_shared" and not reader_advice:
+            assert "slet det" in text.lower(), text  # a received image of someone is deleted
 
 
 @pytest.mark.parametrize("audience", sorted(YOUNG))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -86,6 +88,18 @@ def test_telegram_shows_who_the_bot_is_before_start(bot: BotProcess, client: Cli
     staff_menu = client.get("/sandbox/commands", scope="chat:-1002000000001")
     assert {c["command"] for c in staff_menu} >= {"sager", "luk", "svar", "besvar", "note"}
     assert "sager" not in {c["command"] for c in client.get("/sandbox/commands")}
+
+
+def test_a_web_address_too_long_for_telegrams_description_is_refused_at_start(
+        client: Client, tmp_path: Path) -> None:
+    """Telegram would refuse the description for ever; the bot says so before it starts."""
+    env = {**BotProcess(client.url, tmp_path / "data", tmp_path / "log").env,
+           "SSPBOT_WEB_PUBLIC_URL": "https://chat.ballerup.dk/" + "ung/" * 60}
+    done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "SSPBOT_WEB_PUBLIC_URL" in done.stderr and "Traceback" not in done.stderr
+    assert not client.calls("setMyDescription")
 
 
 def test_public_holidays_close_the_desk_without_anyone_typing_them() -> None:

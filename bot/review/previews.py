@@ -40,7 +40,7 @@ SAMPLES: Final[dict[str, list[object]]] = {
     "limit": [1500],
     "status": ["received", "in_progress", "closed"],
     "reply": [None],  # and the texts in content/samples.toml
-    "victim": ["friend"],
+    "victim": ["me", "friend"],
     "image_kind": ["nude"],
     "place": ["snapchat"],
     "time": ["this_week"],

@@ -26,9 +26,10 @@ from bot.core.delivery import Dispatch
 from bot.core.store import Store
 from bot.desk.desk import Desk
 from bot.logs import describe
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.telegram.calls import TELEGRAM
 from bot.telegram.channel import StaffChannel, TelegramChannel
+from bot.telegram.format import shown_length
 from bot.telegram.inbox import Inbox
 from bot.telegram.processor import PerChatUpdateProcessor
 from bot.telegram.seam import Seam
@@ -46,6 +47,8 @@ WEBHOOK_CONNECTIONS: Final = 40
 CONNECTIONS: Final = 100  # to Telegram at once; the sender keeps at most this many in flight
 STAFF_COMMANDS: Final = "desk/commands"
 SETUP_RETRY_AT_MOST: Final = 300.0  # seconds between tries of the start-up calls
+# Telegram's limits on the bot's descriptions, in UTF-16 units (Bot API: setMyDescription).
+DESCRIPTION_LIMITS: Final = {"short_description": 120, "description": 512}
 
 
 class TelegramSide:
@@ -57,6 +60,7 @@ class TelegramSide:
         self.settings = settings
         self.content = content
         self.desk = desk
+        check_descriptions(content)
         self._updates_request = AiohttpRequest(connections=2)
         holder: dict[str, Inbox] = {}
         processor = PerChatUpdateProcessor(
@@ -194,6 +198,17 @@ class TelegramSide:
             await bot.set_my_commands([BotCommand(name, text) for name, text in staff.items()],
                                       scope=BotCommandScopeChat(self.desk.group))
         log.info("Telegram's command menus set")
+
+
+def check_descriptions(content: Content) -> None:
+    """Refuse to start with descriptions Telegram would refuse (a long SSPBOT_WEB_PUBLIC_URL can
+    push them over), instead of retrying the start-up calls for ever."""
+    words = content.command_descriptions(DESCRIPTION)
+    for name, limit in DESCRIPTION_LIMITS.items():
+        if (length := shown_length(words[name])) > limit:
+            raise SettingsError(
+                f"the bot's {name.replace('_', ' ')} is {length} characters, Telegram takes at "
+                f"most {limit}: shorten SSPBOT_WEB_PUBLIC_URL or {DESCRIPTION}.j2")
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
