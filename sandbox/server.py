@@ -255,6 +255,9 @@ class Sandbox:
     async def raw_update(self, request: web.Request) -> web.Response:
         body = await request.json()
         (kind, payload), = body.items()
+        if kind == "callback_query" and isinstance(payload, dict) and "id" in payload:
+            # A press Telegram delivers may be answered, whatever its data says.
+            self.world.callback_answers.setdefault(str(payload["id"]), {})
         return _json({"update_id": await self.world.push(kind, payload)})
 
     async def add_to_group(self, request: web.Request) -> web.Response:

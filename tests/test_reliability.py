@@ -366,6 +366,22 @@ def test_forged_buttons_never_reach_the_log(bot: BotProcess, client: Client) -> 
     assert "²" not in bot.log and "é" * 10 not in bot.log and "Traceback" not in bot.log
 
 
+def test_a_forged_staff_button_with_a_huge_case_number_is_answered(
+        bot: BotProcess, client: Client) -> None:
+    """A case number beyond SQLite's integers is a case that is not there, not a crash."""
+    pressed_on = {"message_id": 1, "date": int(time.time()), "text": "Sag 1",
+                  "chat": {"id": STAFF_GROUP_ID, "type": "supergroup", "title": "SSP",
+                           "is_forum": True}}
+    client.post("/sandbox/update", callback_query={
+        "id": "forged-staff", "chat_instance": "ci", "data": "c:" + "9" * 20 + ":claim",
+        "from": {"id": CONSULTANTS[0][0], "is_bot": False, "first_name": "Mette"},
+        "message": pressed_on})
+    answer = wait_for(lambda: client.get("/sandbox/callback_answers/forged-staff") or None,
+                      what="the press answered")
+    assert T.CASE_GONE in answer.get("text", "")
+    assert "handling update" not in bot.log
+
+
 # --- 17. a flood from one person cannot hold up the desk ---------------------------------
 
 def test_a_flood_is_merged_and_the_desk_goes_first(bot: BotProcess, client: Client,
@@ -404,3 +420,17 @@ def test_a_failure_while_handling_is_answered_not_silent(bot: BotProcess, client
     client.send("/hjaelp")
     client.wait_text(T.FAILED)
     assert "handling update" in bot.log and "Traceback" not in bot.log
+
+
+def test_a_failure_in_the_staff_group_is_said_to_the_consultant(bot: BotProcess, client: Client,
+                                                                 staff: Staff,
+                                                                 tmp_path: Path) -> None:
+    open_case(client)
+    thread = claim(client, staff)
+    database = sqlite3.connect(tmp_path / "data" / "sspbot.sqlite3")
+    database.execute("UPDATE cases SET route = ?", [b"\x01" + b"\x00" * 40])  # unreadable
+    database.commit()
+    staff.write("Hej, jeg er her nu.", CONSULTANTS[0][0], thread)
+    said = staff.wait_text(T.STAFF_FAILED, thread)
+    assert said["thread"] == thread and "Traceback" not in bot.log
+    assert not any("Hej, jeg er her nu." in m["text"] for m in client.bot_messages())

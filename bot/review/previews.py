@@ -59,7 +59,7 @@ STAFF_SAMPLES: Final[dict[str, list[object]]] = {
     "asker": ["Jonas"],
     "person_channel": ["telegram", "web"],
     "before": ["Jonas"],
-    "reason": ["check"],
+    "reason": ["check", "error"],
     "to_person": [True, False],
     "person_ended": [True, False],
     "outcome": list(OUTCOMES),

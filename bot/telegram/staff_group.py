@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 from bot.core.store import Row
 from bot.desk.cases import Case
 from bot.desk.desk import Desk
+from bot.logs import describe
 from bot.stats.summary import statistics_reply
 from bot.telegram.calls import TELEGRAM, Send
 from bot.telegram.channel import BUTTON_PREFIX, STAFF_LANE
@@ -34,7 +35,7 @@ STAFF_STATUSES: Final = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMI
 MEMBER_FOR: Final = 300.0  # seconds a "yes, a member" answer is trusted
 CHECK_TRIES: Final = 3
 CHECK_WAIT_AT_MOST: Final = 5.0  # seconds: longer flood waits are not worth a consultant's wait
-_BUTTON = re.compile(rf"^{BUTTON_PREFIX}:(\d+):(\w+)$", re.ASCII)
+_BUTTON = re.compile(rf"^{BUTTON_PREFIX}:(\d{{1,18}}):(\w+)$", re.ASCII)  # fits SQLite
 
 
 class Unknown(Exception):
@@ -78,6 +79,32 @@ class StaffGroup:
         raise Unknown
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await self._handle(update, context)
+        except Exception as error:
+            # A bug must not leave a consultant guessing: what they did was rolled back with
+            # its transaction, and they are told that nothing was sent or done.
+            log.error("staff update %s failed: %s", update.update_id, describe(error))
+            await self._say_failed(update)
+
+    async def _say_failed(self, update: Update) -> None:
+        failed = Reply("desk/not_sent", {"reason": "error"})
+        try:
+            if update.callback_query is not None:
+                await self._answer(update.callback_query, self.desk.alert(
+                    failed.template, **failed.variables))
+            elif update.message is not None and not (
+                    update.effective_user is None or update.effective_user.is_bot):
+                message = update.message
+                thread = message.message_thread_id if message.is_topic_message else None
+                with self.desk.store.transaction():
+                    self.desk.dispatch.post([self.desk.general(failed, thread)])
+                    self.desk.store.finish(update.update_id)
+        except Exception as error:
+            log.error("staff update %s: not even the failure could be said: %s",
+                      update.update_id, describe(error))
+
+    async def _handle(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         if message is not None and message.forum_topic_created is not None:
             self._topic_created(update.update_id, message)
