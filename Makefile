@@ -72,11 +72,27 @@ booklet: $(VENV)/.run $(DOT)
 ## Benchmarks: load and crash against the sandbox, then this bot side by side with stock
 ## python-telegram-bot and stock aiogram against one lean fake Bot API (BENCH_ARGS passes flags,
 ## e.g. BENCH_ARGS="--rounds 1 --paced-seconds 5"). aiogram lives in a venv of its own.
+## Then the web chat's capacity (2,000 live browsers), the desk under load (10, 20 and 50 open
+## cases against the staff group's 20 messages a minute) and sessions and memory (100,000 stored
+## sessions, RSS over a run): WEB_ARGS, DESK_ARGS and SESSIONS_ARGS pass their flags
+## (`.venv/bin/python -m benchmarks.web_capacity --help`, ...). About 20 minutes in all.
 PEERS_VENV ?= benchmarks/.venv-peers
 BENCH_ARGS ?=
 SIDE_BY_SIDE = $(BIN)/python -m benchmarks.side_by_side --peers-python $(PEERS_VENV)/bin/python
+WEB_ARGS ?=
+DESK_ARGS ?=
+SESSIONS_ARGS ?=
+WEB_CAPACITY = $(BIN)/python -m benchmarks.web_capacity
+DESK_LOAD = $(BIN)/python -m benchmarks.desk_load
+SESSIONS_RSS = $(BIN)/python -m benchmarks.sessions_rss
+# bench-capacity-quick: the three in a few minutes, for a first look (not the issues' figures).
+QUICK_WEB_ARGS ?= --conversations 500 --hold 5 --rate-seconds 5 --concurrency 32 \
+	--saturation-seconds 5
+QUICK_DESK_ARGS ?= --cases 10 20 --seconds 20
+QUICK_SESSIONS_ARGS ?= --sessions 20000 --run-seconds 30 --sample-every 10
 
-.PHONY: bench-side bench-quick bench-profile
+.PHONY: bench-side bench-quick bench-profile bench-web bench-web-profile bench-desk \
+	bench-sessions bench-capacity bench-capacity-quick
 
 $(PEERS_VENV)/.installed: benchmarks/peers/requirements.txt
 	$(PYTHON) -m venv $(PEERS_VENV)
@@ -90,6 +106,9 @@ $(PEERS_VENV)/.profile: benchmarks/peers/profile-requirements.txt $(PEERS_VENV)/
 bench: $(VENV)/.test $(PEERS_VENV)/.installed
 	$(BIN)/python -m benchmarks.load
 	$(SIDE_BY_SIDE) $(BENCH_ARGS)
+	$(WEB_CAPACITY) $(WEB_ARGS)
+	$(DESK_LOAD) $(DESK_ARGS)
+	$(SESSIONS_RSS) $(SESSIONS_ARGS)
 
 ## Only the side-by-side; bench-quick: one short round; bench-profile: py-spy on this bot.
 bench-side: $(VENV)/.test $(PEERS_VENV)/.installed
@@ -100,6 +119,27 @@ bench-quick: $(VENV)/.test $(PEERS_VENV)/.installed
 
 bench-profile: $(VENV)/.test $(PEERS_VENV)/.profile
 	$(SIDE_BY_SIDE) --rounds 1 --paced-seconds 5 --deployed-rounds 0 --profile $(BENCH_ARGS)
+
+## One of the three alone (bench-web-profile: py-spy on the bot in the last saturation phase);
+## bench-capacity: all three; bench-capacity-quick: all three, short (QUICK_*_ARGS).
+bench-web: $(VENV)/.test
+	$(WEB_CAPACITY) $(WEB_ARGS)
+
+bench-web-profile: $(VENV)/.test $(PEERS_VENV)/.profile
+	$(WEB_CAPACITY) --profile $(WEB_ARGS)
+
+bench-desk: $(VENV)/.test
+	$(DESK_LOAD) $(DESK_ARGS)
+
+bench-sessions: $(VENV)/.test
+	$(SESSIONS_RSS) $(SESSIONS_ARGS)
+
+bench-capacity: bench-web bench-desk bench-sessions
+
+bench-capacity-quick: $(VENV)/.test
+	$(WEB_CAPACITY) $(QUICK_WEB_ARGS) $(WEB_ARGS)
+	$(DESK_LOAD) $(QUICK_DESK_ARGS) $(DESK_ARGS)
+	$(SESSIONS_RSS) $(QUICK_SESSIONS_ARGS) $(SESSIONS_ARGS)
 
 ## Pin the deployment's dependencies, with hashes, from pyproject.toml: deploy/requirements.lock.
 ## uv is installed into the venv to write it; it is no dependency of the bot.

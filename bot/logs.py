@@ -11,6 +11,7 @@ from typing import Final
 # Libraries that log request URLs (with the bot token) or whole updates (ids, names, text).
 QUIET: Final = ("httpx", "httpcore", "telegram", "telegram.ext", "apscheduler", "aiohttp.access",
                 "transitions")
+OWN: Final = frozenset({"bot", "flows", "sandbox", "benchmarks", "__main__"})  # our loggers
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{10,}")
 
 
@@ -25,9 +26,28 @@ class RedactTokens(logging.Filter):
         return True
 
 
+class LibraryWordsOnly(logging.Filter):
+    """What a library logs may carry what people sent (python-telegram-bot logs a reply that
+    is not JSON whole, with a traceback): of its records only the library's own words are
+    kept, the format without its values, and an error as its type and where it was raised."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] in OWN:
+            return True
+        record.msg = str(record.msg)
+        record.args = ()
+        if record.exc_info:
+            record.msg += f" ({describe(record.exc_info[1])})"
+            record.exc_info = None
+            record.exc_text = None
+        record.stack_info = None
+        return True
+
+
 def setup_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(LibraryWordsOnly())
     handler.addFilter(RedactTokens())
     root = logging.getLogger()
     root.handlers[:] = [handler]

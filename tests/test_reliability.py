@@ -103,6 +103,22 @@ def test_an_answer_that_is_not_json_is_retried(bot: BotProcess, client: Client) 
     client.wait_text(T.HELP, timeout=30)
 
 
+@pytest.mark.parametrize("method", ["sendMessage", "getUpdates"])
+def test_an_answer_that_is_not_json_never_puts_its_words_in_the_log(
+        bot: BotProcess, client: Client, method: str) -> None:
+    greet(client, DEMO_USER_ID)
+    canary = "Hemmelig besked fra Sofie"  # as if a proxy had mangled what a person wrote
+    client.post("/sandbox/faults", method=method, status=200, count=2,
+                raw='{"ok": true, "result": [{"update_id": 1, "message": {"text": "' + canary)
+    client.send("/hjaelp")
+    client.wait_text(T.HELP, timeout=60)
+    wait_for(lambda: sum(1 for call in client.calls(method) if call.get("raw")) >= 2,
+             what="both broken answers given")
+    client.send("/privatliv")
+    client.wait_text(T.PRIVACY, timeout=60)
+    assert canary not in bot.log and "Traceback" not in bot.log
+
+
 def test_a_refused_staff_message_is_told_in_the_staff_group(bot: BotProcess, client: Client,
                                                             staff: Staff) -> None:
     open_case(client)
@@ -114,6 +130,33 @@ def test_a_refused_staff_message_is_told_in_the_staff_group(bot: BotProcess, cli
     assert alert["thread"] is None  # in the general topic, where everybody sees it
     client.send("Men det her gør")
     staff.wait_text("Men det her gør", thread)
+
+
+def test_an_alert_the_group_refuses_is_sent_again_as_bare_text(
+        bot: BotProcess, client: Client, staff: Staff, tmp_path: Path) -> None:
+    open_case(client)
+    thread = claim(client, staff)
+    for chat in (DEMO_USER_ID, STAFF_GROUP_ID):  # the reply, then the alert that it failed
+        client.post("/sandbox/faults", method="sendMessage", chat_id=chat, status=400, count=1,
+                    description="Bad Request: can't parse entities")
+    staff.write("Kommer dette frem?", METTE, thread)
+    alert = staff.wait_text(T.SEND_FAILED, timeout=30)
+    assert alert["thread"] is None and "<b>" not in alert["text"]
+    assert sorted(dead_letters(tmp_path)) == [("person", "sendMessage"),
+                                              ("staff", "sendMessage")]
+
+
+def test_a_refused_call_that_may_fail_is_no_failure(bot: BotProcess, client: Client,
+                                                    staff: Staff, tmp_path: Path) -> None:
+    open_case(client)
+    client.post("/sandbox/faults", method="editForumTopic", status=403, count=1,
+                description="Forbidden: not enough rights to manage topics")
+    thread = claim(client, staff)  # the topic's new name is refused; the claim stands
+    staff.write("Hej, jeg er her nu.", METTE, thread)
+    client.wait_text("Hej, jeg er her nu.")
+    assert any(call["method"] == "editForumTopic" and not call.get("ok")
+               for call in client.calls("editForumTopic"))
+    assert dead_letters(tmp_path) == [] and "set aside" not in bot.log
 
 
 def test_the_staff_group_is_followed_when_it_becomes_a_supergroup(

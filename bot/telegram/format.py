@@ -58,7 +58,7 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Telegram HTML cut into messages of at most `limit` shown characters, between words
     where it can (inside a word only when the word alone is longer), never inside a tag or an
     entity; tags open at a cut are closed before it and opened again after it."""
-    if shown_length(_visible(text)) <= limit:
+    if shown_length(visible_text(text)) <= limit:
         return [text]
     pieces: list[str] = []
     current: list[str] = []
@@ -98,7 +98,8 @@ def split_html(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return pieces
 
 
-def _visible(text: str) -> str:
+def visible_text(text: str) -> str:
+    """What Telegram shows of HTML text: no tags, entities as the characters they stand for."""
     return html.unescape(re.sub(r"<[^>]*>", "", text))
 
 

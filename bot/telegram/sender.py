@@ -31,7 +31,7 @@ from bot.core.store import Queued, Row, Store, is_person_lane
 from bot.desk.desk import Desk
 from bot.telegram.calls import SUMMARY, TELEGRAM, THREAD, VISIBLE, Send
 from bot.telegram.channel import STAFF_LANE, TelegramChannel
-from bot.telegram.format import TEXT_LIMIT, shown_length
+from bot.telegram.format import TEXT_LIMIT, shown_length, visible_text
 from bot.telegram.pacing import Pacing
 
 log = logging.getLogger(__name__)
@@ -142,9 +142,6 @@ class Sender:
 
     async def _deliver(self, queued: Queued) -> None:
         send = Send.of(queued.payload)
-        merged = self._merge(queued, send) if send.relay else [queued]
-        if len(merged) > 1:
-            send = self._merged_send(send, merged)
         params = self._params(send)
         if params is None:  # a topic that was never made: nothing to rename or close
             with self.store.transaction():
@@ -153,6 +150,17 @@ class Sender:
         chat = params.get("chat_id")
         if isinstance(chat, int):
             await self.pacing.wait_for_chat(chat, queued.priority)
+        merged = [queued]
+        if send.relay:  # after the wait: what piled up meanwhile goes along in this message
+            head = self.store.lane_head(queued.lane)
+            if head is None or head.id != queued.id:  # the lane was emptied (deleted) meanwhile
+                return
+            merged = self._merge(queued, send)
+            if len(merged) > 1:
+                send = self._merged_send(send, merged)
+                params = self._params(send)
+                if params is None:
+                    return
         self.store.flush()  # what this reply rests on is durable before it leaves
         try:
             async with self._in_flight:
@@ -268,6 +276,9 @@ class Sender:
                 dropped = self.store.drop_lane(queued.lane)
             log.warning("a person has blocked the bot; %d queued sends dropped", dropped)
             self.desk.person_blocked(queued.lane)
+        elif send.best_effort:  # as with any other refusal of a call that may fail
+            with self.store.transaction():
+                self.store.remove_sends([queued.id])
         else:
             self._set_aside(queued, send, error.message)
 
@@ -304,6 +315,9 @@ class Sender:
         log.error("Telegram refused %s for good (%s); set aside", send.method, why)
         with self.store.transaction():
             self.store.dead_letter(queued, send.method, why, self.clock())
+            if queued.lane == STAFF_LANE and send.method == "sendMessage" and (
+                    not send.best_effort):
+                self._once_more_plain(queued, send)
         if send.best_effort or queued.lane == STAFF_LANE:
             return
         if is_person_lane(queued.lane):
@@ -311,6 +325,16 @@ class Sender:
             self.desk.not_delivered(case.id if case else None, to_person=True)
         else:
             self.desk.not_delivered(send.case_id, to_person=False)
+
+    def _once_more_plain(self, queued: Queued, send: Send) -> None:
+        """A message to the staff group's general topic (often the word that something else
+        failed) is tried once more as bare text: no markup, no buttons. If that fails too, it
+        is dropped, already counted among the dead letters and logged."""
+        params = {key: value for key, value in send.params.items()
+                  if key in ("chat_id", "link_preview_options")}
+        params["text"] = visible_text(str(send.params.get("text", "")))[:TEXT_LIMIT]
+        self.store.queue([Row(STAFF_LANE, TELEGRAM, Send(
+            "sendMessage", params, best_effort=True).payload(), queued.priority)], self.clock())
 
     @staticmethod
     def _backoff(attempts: int) -> float:
