@@ -21,8 +21,8 @@ from sandbox.telegram_html import parse
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
 HOURS = OfficeHours.parse("mon-thu 09:00-15:00, fri 09:00-13:00")
-GLOBALS = {"session_days": 30, "report_text_days": 30, "desk_hours": HOURS.blocks(),
-           "description_limit": 1500}
+GLOBALS = {"session_days": 30, "report_text_days": 30, "topic_days": 30,
+           "desk_hours": HOURS.blocks(), "description_limit": 1500}
 CONTENT = Content(ROOT, GLOBALS)
 FLOWS = build_flows()
 TELEGRAM_LIMIT = 4096

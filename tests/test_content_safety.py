@@ -54,7 +54,9 @@ def sentences(text: str) -> list[str]:
 # --- 1. evidence advice never asks for the nude image itself --------------------------------
 
 EVIDENCE = re.compile(r"\b(?:tag|gem|gemme|gemmer|sikr)\b[^.!?\n]{0,30}(?:skærmbilled|bevis)"
-                      r"|billede af skærmen", re.IGNORECASE)
+                      r"|billede af skærmen"
+                      r"|\bgem\b[^.!?\n]{0,20}(?:trusl|chat|beskeder|samtale)",
+                      re.IGNORECASE)
 NEVER_THE_IMAGE = re.compile(r"aldrig[^.!?\n]{0,40}(?:nøgenbilled|seksuelle billeder|"
                              r"selve billedet)", re.IGNORECASE)
 
@@ -355,6 +357,11 @@ def test_parents_advice_changes_with_the_childs_age() -> None:
 
 @pytest.mark.parametrize("audience", [*sorted(YOUNG), "parent", "professional"])
 def test_the_privacy_text_names_who_is_responsible_and_what_you_can_do(audience: str) -> None:
-    text = render(Reply("general/privacy", {"channel": "telegram", "session_days": 30,
-                                            "report_text_days": 30}), audience)
+    text = render(Reply("general/privacy", {"channel": "telegram", "session_days": 11,
+                                            "report_text_days": 22, "topic_days": 33}), audience)
     assert CONTACTS["data_controller"]["name"] in text and "/slet" in text
+    # How long each thing is kept, as the settings say (never "a while"), and /slet is not
+    # said to delete what it leaves: what was already sent to SSP stays in the case.
+    assert all(f"{days} dage" in text for days in (11, 22, 33))
+    assert "det hele" not in text and "et stykke tid" not in text
+    assert "bliver i sagen" in text

@@ -13,7 +13,7 @@ from bot.core.delivery import Dispatch, Person, Route
 from bot.core.keys import Keys
 from bot.core.store import Store
 from bot.desk.desk import Desk, DeskSettings
-from bot.telegram.channel import StaffChannel, TelegramChannel
+from bot.telegram.channel import VISIBLE_KEPT, StaffChannel, TelegramChannel
 from flows import build_flows
 from flows.engine import Effect
 from flows.hours import OfficeHours
@@ -145,6 +145,18 @@ def test_office_hours_parse_and_next_opening() -> None:
     assert hours.is_open(datetime(2026, 12, 25, 12, 59, tzinfo=tz))
     assert not hours.is_open(datetime(2026, 12, 25, 13, 0, tzinfo=tz))
     assert OfficeHours.parse("").next_opening(wednesday_23) is None
+
+
+def test_a_quick_exit_remembers_only_the_newest_messages(tmp_path: Path) -> None:
+    """However the ids fall (a bot's messages and a person's alternate in one chat)."""
+    clock = Clock(MONDAY_TEN)
+    desk = make_desk(tmp_path, clock)
+    channel = TelegramChannel(desk.store, clock)
+    with desk.store.transaction():
+        for message_id in range(1, 2 * VISIBLE_KEPT * 2, 2):  # odd ids only
+            channel.remember("p", message_id)
+    kept = channel.take_visible("p")
+    assert len(kept) <= VISIBLE_KEPT and kept[-1] == 2 * VISIBLE_KEPT * 2 - 1
 
 
 def test_slet_leaves_nothing_keyed_by_the_person(tmp_path: Path) -> None:

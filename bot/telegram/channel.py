@@ -25,7 +25,6 @@ STAFF_LANE: Final = "staff"
 BUTTON_PREFIX: Final = "c"
 DELETABLE_FOR: Final = timedelta(hours=47, minutes=50)  # Telegram: 48 hours, with a margin
 VISIBLE_KEPT: Final = 300  # message ids per person a quick exit deletes, newest first
-TRIM_EVERY: Final = 50
 NO_BUTTONS: Final[dict[str, list[Any]]] = {"inline_keyboard": []}
 CONTROL: Final = 1  # the desk's own messages go before relayed text in the group's budget
 RELAY: Final = 0
@@ -95,10 +94,9 @@ class TelegramChannel:
         self.store.db.execute(
             "INSERT OR IGNORE INTO visible_messages (person_key, message_id, at) VALUES (?, ?, ?)",
             [person_key, message_id, float(int(self.clock().timestamp()) // 60 * 60)])
-        if message_id % TRIM_EVERY == 0:
-            self.store.db.execute(
-                """DELETE FROM visible_messages WHERE person_key = ? AND message_id <= ?""",
-                [person_key, message_id - VISIBLE_KEPT])
+        self.store.db.execute(  # on the primary key: one step, nothing found most times
+            "DELETE FROM visible_messages WHERE person_key = ? AND message_id <= ?",
+            [person_key, message_id - VISIBLE_KEPT])
 
     def take_visible(self, person_key: str) -> list[int]:
         """The person's messages young enough to delete, forgotten as they are taken."""
