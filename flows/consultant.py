@@ -9,6 +9,7 @@ from typing import Any, Final
 from transitions import EventData
 
 from flows.engine import (
+    PARKED,
     Choice,
     Command,
     Effect,
@@ -37,6 +38,7 @@ class State(StrEnum):
     WAITING = "waiting"  # case opened, no consultant yet; texts are relayed
     IN_CHAT = "in_chat"  # a consultant has the case; texts are relayed
     CONFIRMING_END = "confirming_end"  # "Vil du afslutte chatten?" before anything ends
+    OFFERED_RESUME = "offered_resume"  # /sag with the code of a chat held elsewhere: go on here?
     ASKING_FEEDBACK = "asking_feedback"  # the case has ended
 
 
@@ -121,6 +123,27 @@ def back_to_chat(event: EventData) -> None:
 
 back_to_chat.enters = (NAME, None)  # type: ignore[attr-defined]
 
+def resume_case(event: EventData) -> None:
+    """Go on here with the chat the code belongs to: into it as it stands (waiting, or with
+    the consultant who has it); the desk moves the case and what was written meanwhile."""
+    turn = turn_of(event)
+    code = turn.data.pop("resume_code", "")
+    target = turn.data.pop("resume_to", str(State.WAITING))
+    consultant = turn.data.pop("resume_consultant", "")
+    if consultant:
+        turn.data["consultant"] = consultant
+    turn.effects.append(Effect("resume_case", {"code": code}))
+    turn.next_flow = (NAME, target)
+
+
+resume_case.enters = (NAME, None)  # type: ignore[attr-defined]  # for the diagrams
+
+
+def forget_offer(event: EventData) -> None:
+    for key in ("resume_code", "resume_to", "resume_consultant"):
+        turn_of(event).data.pop(key, None)
+
+
 BACK: Final = Choice("menu", "menu_asked")  # "Nej tak": back to where the person was
 END: Final = Choice("end", "end_asked")
 HIDE: Final = Choice("hide", "conversation_hidden", label="hide")
@@ -138,6 +161,8 @@ PROMPTS: Final = (
     Prompt(State.IN_CHAT, "consultant/in_chat", (END,), relay=True, footer=(HIDE,)),
     Prompt(State.CONFIRMING_END, "consultant/confirming_end",
            (Choice("yes", "end_confirmed"), Choice("no", "end_regretted")), columns=2),
+    Prompt(State.OFFERED_RESUME, "consultant/offered_resume",
+           (Choice("resume", "resume_chosen"), Choice("no", "resume_declined")), columns=2),
     Prompt(State.ASKING_FEEDBACK, "consultant/asking_feedback",
            tuple(Choice(answer, "feedback_given") for answer in (*FEEDBACK, "skip")),
            columns=2),
@@ -165,6 +190,10 @@ TRANSITIONS: Final[list[dict[str, Any]]] = [
     {"trigger": "menu_asked",
      "source": [State.INTRO_OPEN, State.INTRO_CLOSED, State.AWAITING_FIRST_MESSAGE],
      "dest": None, "after": leave},
+    {"trigger": "resume_chosen", "source": State.OFFERED_RESUME, "dest": None,
+     "after": resume_case},
+    {"trigger": "resume_declined", "source": State.OFFERED_RESUME, "dest": None,
+     "after": [forget_offer, leave]},
     {"trigger": "conversation_hidden", "source": [State.WAITING, State.IN_CHAT], "dest": None,
      "after": hide_while_talking},
 ]
@@ -207,8 +236,44 @@ def detour(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcom
     return Outcome(moved, (flows.prompt_reply(moved, facts),))
 
 
-DESK_EVENTS: Final[dict[str, Command]] = {"case_claimed": case_claimed,
-                                          "case_closed": case_closed}
+def case_found(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+    """/sag found an open chat with SSP that is held elsewhere (a page closed, a quick exit,
+    another phone): offer to go on with it here. The argument: "code|state|consultant"."""
+    code, state, consultant = [*event.argument.split("|", 2), "", ""][:3]
+    data = dict(session.data) if session.flow == NAME else park(session)
+    data.update(resume_code=code, resume_consultant=consultant,
+                resume_to=str(State.IN_CHAT if state == "claimed" else State.WAITING))
+    moved = flows.enter(replace(session, data=data), NAME, str(State.OFFERED_RESUME))
+    return Outcome(moved, (flows.prompt_reply(moved, facts),))
+
+
+def out_of_the_chat(note: str) -> Command:
+    """The chat is no longer this person's to write in: say why, and go back to where they
+    were before it (or to the menu). Elsewhere in the bot, only the note."""
+
+    def command(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
+        talking = (State.WAITING, State.IN_CHAT, State.CONFIRMING_END, State.OFFERED_RESUME)
+        if session.flow != NAME or session.state not in talking:
+            return flows.resume(session, facts, Reply(note))
+        where = session.data.get(PARKED)
+        if isinstance(where, dict):
+            moved = flows.enter(replace(session, data=dict(where.get("data", {}))),
+                                str(where["flow"]), str(where["state"]))
+        else:
+            moved = flows.enter(replace(session, data={}), "start", "at_menu")
+        return Outcome(moved, (Reply(note), flows.prompt_reply(moved, facts)))
+
+    return command
+
+
+DESK_EVENTS: Final[dict[str, Command]] = {
+    "case_claimed": case_claimed,
+    "case_closed": case_closed,
+    "case_found": case_found,
+    "case_moved": out_of_the_chat("consultant/moved_elsewhere"),
+    "case_not_resumed": out_of_the_chat("consultant/not_resumed"),
+}
 NOTES: Final = ("consultant/ended_by_you", "consultant/thanks", "consultant/relayed_while_waiting",
                 "consultant/closed_by_consultant", "consultant/nothing_to_end",
-                "consultant/limit_reached")
+                "consultant/limit_reached", "consultant/moved_elsewhere",
+                "consultant/not_resumed")

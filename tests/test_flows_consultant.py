@@ -172,3 +172,44 @@ def test_facts_reach_the_templates() -> None:
     facts = Facts(desk_open=False, queue_position=4)
     reply = FLOWS.prompt_reply(replace(at("waiting"), data={}), facts)
     assert reply.variables["queue_position"] == 4 and reply.variables["desk_open"] is False
+
+
+# --- going on with a chat from a new address, with the report's code --------------------------
+
+def found(session: Session, state: str = "claimed") -> Outcome:
+    return FLOWS.step(session, Event(EventKind.DESK, "case_found",
+                                     argument=f"K7MQ2X9TB|{state}|Mette"))
+
+
+@pytest.mark.parametrize(("state", "into"), [("claimed", "in_chat"), ("waiting", "waiting")])
+def test_the_holder_of_the_code_may_go_on_with_the_chat_here(state: str, into: str) -> None:
+    menu = Session("start", "at_menu", "child", 4)
+    offered = found(menu, state)
+    assert offered.session.state == "offered_resume"
+    assert offered.replies[-1].template == "consultant/offered_resume"
+    resumed = press(offered.session, "resume", Facts(open_case=state))
+    assert resumed.effects == (Effect("resume_case", {"code": "K7MQ2X9TB"}),)
+    assert (resumed.session.flow, resumed.session.state) == ("consultant", into)
+    assert resumed.replies[-1].template == f"consultant/{into}"
+    assert "resume_code" not in str(resumed.session.data)  # the code is not kept
+    if into == "in_chat":
+        assert resumed.replies[-1].variables["consultant"] == "Mette"
+
+
+def test_no_thanks_leads_back_to_where_the_person_was_and_forgets_the_code() -> None:
+    page = Session("images", "choosing_situation", "teen", 7, {"answer": 1})
+    declined = press(found(page).session, "no")
+    assert (declined.session.flow, declined.session.state) == ("images", "choosing_situation")
+    assert declined.session.data == {"answer": 1} and not declined.effects
+
+
+@pytest.mark.parametrize("event", ["case_moved", "case_not_resumed"])
+def test_a_chat_taken_elsewhere_or_not_taken_ends_here_with_a_word(event: str) -> None:
+    chatting = at("in_chat", consultant="Mette")
+    outcome = FLOWS.step(chatting, Event(EventKind.DESK, event))
+    assert (outcome.session.flow, outcome.session.state) == ("start", "at_menu")
+    note = {"case_moved": "consultant/moved_elsewhere",
+            "case_not_resumed": "consultant/not_resumed"}[event]
+    assert outcome.replies[0].template == note
+    elsewhere = FLOWS.step(Session("start", "at_menu", "teen", 3), Event(EventKind.DESK, event))
+    assert elsewhere.session.state == "at_menu" and elsewhere.replies[0].template == note

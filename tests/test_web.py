@@ -143,6 +143,32 @@ def test_a_12_year_old_reports_and_talks_with_a_consultant(
     client.send(f"/sag {code.group(0)}")
     client.wait_text(T.STATUS_IN_PROGRESS)
 
+    # The tab is closed; the consultant writes; a new tab, with the code, goes on with the
+    # chat and shows what was written meanwhile.
+    page.close()
+    database = sqlite3.connect(tmp_path / "data" / "sspbot.sqlite3")
+    newest = database.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
+    staff.write("Er du okay? Skriv, når du kan.", METTE, topic["message_thread_id"])
+    wait_for(lambda: database.execute("SELECT count(*) FROM outbox WHERE channel = 'web' "
+                                      "AND id > ?", [newest]).fetchone()[0],
+             what="the reply waiting for the closed tab")
+    page = context.new_page()
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    page.goto(client.url + "/sandbox/commands")
+    page.goto(web_bot.web_url + "?for=10-12")
+    log = page.locator("#log")
+    expect(log.get_by_role("button", name=T.BUTTON_REPORT_CHILD)).to_be_visible()
+    page.locator("#text").fill(f"/sag {code.group(0)}")
+    page.locator("#send").click()
+    expect(log.get_by_text(T.OFFER_RESUME)).to_be_visible()
+    log.get_by_role("button", name=T.BUTTON_RESUME).click()
+    expect(log.get_by_text("Er du okay?")).to_have_count(1)
+    staff.wait_text(T.PERSON_BACK, topic["message_thread_id"])
+    page.locator("#text").fill("Jeg er her igen")
+    page.locator("#send").click()
+    staff.wait_text("Jeg er her igen", topic["message_thread_id"])
+
     # Quick exit: nothing on screen, nothing in this history entry, nothing kept in the tab.
     token = page.evaluate("JSON.parse(sessionStorage.getItem('ssp-chat')).token")
     history = page.evaluate("history.length")
@@ -154,6 +180,7 @@ def test_a_12_year_old_reports_and_talks_with_a_consultant(
     page.goto(web_bot.web_url)
     expect(log.locator(".msg")).to_have_count(1, timeout=10_000)  # a new start
     assert page.evaluate("JSON.parse(sessionStorage.getItem('ssp-chat')).token") != token
+
     assert violations == []
     context.close()
 

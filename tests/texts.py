@@ -136,6 +136,9 @@ IMAGES_FIRST_WORDS: Final = {
 }
 BUTTON_END: Final = "Afslut chat"  # consultant/in_chat and consultant/waiting button
 REPORT_CONNECTED: Final = "Personen vil gerne skrive med en konsulent"  # desk/report_connected
+OFFER_RESUME: Final = "Vil du fortsætte den her?"  # consultant/offered_resume
+BUTTON_RESUME: Final = "Ja, fortsæt her"
+PERSON_BACK: Final = "Personen har brugt sin kode"  # desk/person_back
 SEND_FAILED: Final = "kunne ikke sendes"  # desk/send_failed
 TAKE_OVER_OFFER: Final = "vil du overtage den"  # desk/take_over
 TAKE_OVER: Final = "Overtag sagen"  # general/buttons: take_over

@@ -82,6 +82,16 @@ class StaffMedia:
 
 
 @dataclass(frozen=True)
+class CarryOver:
+    """A person goes on with their case from a new address (a new web page, after the old one
+    was closed): what still waits for them at the earlier one, not yet shown, is shown here
+    instead, where the channel can (a Telegram chat keeps what it was sent)."""
+
+    person: Person
+    earlier: str  # the earlier address's person key (its delivery lane)
+
+
+@dataclass(frozen=True)
 class StaffPost:
     """Something for the consultants' group. `op` says what: open_topic, post, rename_topic,
     close_topic, reopen_topic, delete_topic, set_buttons, edit, general. `record` names what to
@@ -98,7 +108,7 @@ class StaffPost:
     relay: bool = False
 
 
-Outgoing = ToPerson | Retire | Hide | StaffMedia | StaffPost
+Outgoing = ToPerson | Retire | Hide | StaffMedia | CarryOver | StaffPost
 
 
 class Channel(Protocol):

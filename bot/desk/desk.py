@@ -8,13 +8,23 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from bot.core.codes import normalize
 from bot.core.content import Content, Rendered
 from bot.core.conversation import Conversations
-from bot.core.delivery import Dispatch, Hide, Outgoing, Person, StaffMedia, StaffPost, ToPerson
+from bot.core.delivery import (
+    CarryOver,
+    Dispatch,
+    Hide,
+    Outgoing,
+    Person,
+    StaffMedia,
+    StaffPost,
+    ToPerson,
+)
 from bot.core.store import Store
 from bot.desk.cases import CASE, LOOKUP_FAILURE, REPORT, Case, Cases
 from flows.case import OUTCOMES, CaseState, next_state
@@ -37,7 +47,7 @@ DESK_TEMPLATES: Final = ("desk/topic_name", "desk/summary", "desk/claim_refused"
                          "desk/case_closed_already", "desk/send_failed", "desk/not_sent",
                          "desk/media_not_for_web", "desk/statistics",
                          "consultant/from_consultant",
-                         "consultant/media_not_shown", "desk/person_hid")
+                         "consultant/media_not_shown", "desk/person_hid", "desk/person_back")
 
 CLAIM: Final = Button("claim", shared_label="claim")
 CLOSE: Final = Button("close", shared_label="close_case")
@@ -112,6 +122,8 @@ class Desk:
             return self._connect_report(str(payload["code"]), person)
         if effect.kind == "lookup_case":
             return self._look_up(str(payload["code"]), person, audience)
+        if effect.kind == "resume_case":
+            return self._resume(str(payload["code"]), person)
         if effect.kind == "feedback":
             self.cases.add_feedback(str(payload["answer"]), audience, person.route.channel,
                                     self.clock())
@@ -201,12 +213,45 @@ class Desk:
             return [self.to_person(person, Reply("report/code_unknown"), audience)]
         status = {CaseState.WAITING: "received", CaseState.CLOSED: "closed"}.get(
             CaseState(case.state), "in_progress")
+        if self._held_elsewhere(case, person):  # once this step is saved: go on here?
+            held = "|".join((normalized or "", case.state, case.consultant or ""))
+            self.conversations.later(partial(self.conversations.converse, person,
+                                             Event(EventKind.DESK, "case_found", held)))
         now_here = self.local_now()
         is_open = self.settings.hours.is_open(now_here)
         return [self.to_person(person, Reply("report/status", {
             "status": status, "reply": self.cases.reply(case), "desk_open": is_open,
             "desk_opens_at": None if is_open else self.settings.hours.next_opening(now_here)}),
             audience)]
+
+    def _held_elsewhere(self, case: Case, person: Person) -> bool:
+        """A chat with SSP that its code's holder may go on with here: open, someone else's
+        address on it (a closed page, another phone), and no other chat open here."""
+        return (case.state in (CaseState.WAITING, CaseState.CLAIMED)
+                and case.person_key not in (None, person.key)
+                and self.cases.of_person(person.key) is None)
+
+    def _resume(self, code: str, person: Person) -> list[Outgoing]:
+        """The holder of the code goes on with the chat here: the case is theirs at this
+        address, what the earlier page never showed is shown here, the earlier address is told,
+        and so is the topic. Anything changed meanwhile: say it could not be done."""
+        normalized = normalize(code)
+        case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
+            else None
+        if case is None or not self._held_elsewhere(case, person):
+            self.conversations.later(partial(self.conversations.converse, person,
+                                             Event(EventKind.DESK, "case_not_resumed")))
+            return []
+        earlier = self.cases.person(case)
+        self.cases.connect(case.id, person)
+        carried = earlier is not None and earlier.route.channel == person.route.channel
+        if earlier is not None:
+            if carried:  # before the earlier address is told: that stays where it is
+                self.dispatch.post([CarryOver(person, earlier.key)])
+            self.conversations.converse(earlier, Event(EventKind.DESK, "case_moved"))
+        log.info("case %s goes on at a new address", case.id)
+        return [self.to_topic(case, Reply("desk/person_back", {
+            "person_channel": person.route.channel, "carried": carried}))]
 
     def _forget(self, person: Person, case: Case | None) -> list[Outgoing]:
         """/slet: everything keyed by the person goes, queued messages to them included (the

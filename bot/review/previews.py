@@ -58,6 +58,7 @@ STAFF_SAMPLES: Final[dict[str, list[object]]] = {
     "consultant": ["Mette", None],
     "asker": ["Jonas"],
     "person_channel": ["telegram", "web"],
+    "carried": [True, False],
     "before": ["Jonas"],
     "reason": ["check", "error"],
     "to_person": [True, False],

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from bot.core.delivery import (
     STAFF,
+    CarryOver,
     Hide,
     Outgoing,
     Person,
@@ -53,6 +54,8 @@ class TelegramChannel:
         chat = int(person.route.address)
         if isinstance(item, ToPerson):
             return self._message(person, chat, item)
+        if isinstance(item, CarryOver):
+            return []  # what was sent to a Telegram chat stays in it; nothing is moved
         if isinstance(item, Retire):
             return [self._row(person, Send("editMessageReplyMarkup", {
                 "chat_id": chat, "message_id": int(item.handle), "reply_markup": NO_BUTTONS},

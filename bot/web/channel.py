@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from typing import Any, Final
 
 from bot.core.content import Rendered
-from bot.core.delivery import Hide, Outgoing, Retire, StaffMedia, StaffPost, ToPerson
+from bot.core.delivery import (
+    CarryOver,
+    Hide,
+    Outgoing,
+    Retire,
+    StaffMedia,
+    StaffPost,
+    ToPerson,
+)
 from bot.core.store import Row, Store
 
 WEB: Final = "web"
@@ -40,8 +48,21 @@ class WebChannel:
             return [Row(lane, WEB, shown(item.note))]
         if isinstance(item, Hide):
             return [Row(lane, WEB, {"kind": "hide"})]
+        if isinstance(item, CarryOver):
+            return self._carry_over(item.earlier, lane)
         assert isinstance(item, Retire)
         return []  # the page turns off the buttons of every message but the last itself
+
+    def _carry_over(self, earlier: str, lane: str) -> list[Row]:
+        """What the earlier page never showed, moved to the new one in order: the messages
+        that belong to no step of the earlier conversation (what consultants wrote, notes).
+        The earlier page's questions and a quick exit's "hide" stay behind."""
+        waiting = [row for row in self.store.lane_rows(earlier, 0) if row.channel == WEB]
+        if not waiting:
+            return []
+        self.store.remove_sends(row.id for row in waiting)
+        return [Row(lane, WEB, row.payload) for row in waiting
+                if row.payload.get("kind") == "message" and row.payload.get("step") is None]
 
     # --- live pages ---------------------------------------------------------------------
 
