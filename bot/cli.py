@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(settings: Settings) -> int:
     settings.require_token()
     settings.require_secret()
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken, NetworkError, TelegramError
 
     from bot.logs import setup_logging
     from bot.service import run
@@ -77,14 +77,18 @@ def _run(settings: Settings) -> int:
     setup_logging(settings.log_level)
     try:
         asyncio.run(run(settings))
-    except InvalidToken:
-        print("sspbot: Telegram refused TELEGRAM_BOT_TOKEN (check it with BotFather)",
-              file=sys.stderr)
+    except InvalidToken:  # 401, or 404: a wrong token, or an address that is not the Bot API
+        print("sspbot: Telegram refused TELEGRAM_BOT_TOKEN, or TELEGRAM_API_URL does not lead to "
+              "the Bot API (check the token with BotFather, and the address)", file=sys.stderr)
         return 2
     except NetworkError as error:
         print(f"sspbot: cannot reach Telegram at {settings.telegram_api_url} "
               f"({type(error).__name__}); check TELEGRAM_API_URL and the network",
               file=sys.stderr)
+        return 2
+    except TelegramError as error:  # an answer that is not the Bot API's: a proxy's page, ...
+        print(f"sspbot: {settings.telegram_api_url} did not answer as the Bot API does "
+              f"({type(error).__name__}); check TELEGRAM_API_URL", file=sys.stderr)
         return 2
     return 0
 

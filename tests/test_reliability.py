@@ -6,8 +6,10 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -247,15 +249,46 @@ def test_polling_backs_off_when_telegram_fails_at_once(bot: BotProcess,
     client.wait_text(T.MENU, timeout=60)
 
 
+class NotTelegram(BaseHTTPRequestHandler):
+    """A web server that is not the Bot API: a captive portal's page for every request."""
+
+    def do_GET(self) -> None:
+        body = "<html><body>Log ind for at bruge netværket</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_telegram() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotTelegram)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.mark.parametrize(("url", "token", "says"), [
     ("sandbox", "123456789:wrong-token-for-this-bot", "refused TELEGRAM_BOT_TOKEN"),
+    ("sandbox-page", DEMO_TOKEN, "TELEGRAM_API_URL does not lead to the Bot API"),
+    ("portal", DEMO_TOKEN, "did not answer as the Bot API does"),
     ("http://127.0.0.1:9", DEMO_TOKEN, "cannot reach Telegram"),
 ])
 def test_a_wrong_token_or_address_is_said_in_one_line(client: Client, tmp_path: Path,
-                                                      url: str, token: str, says: str) -> None:
+                                                      not_telegram: str, url: str, token: str,
+                                                      says: str) -> None:
+    address = {"sandbox": client.url, "sandbox-page": client.url + "/sandbox/commands",
+               "portal": not_telegram}.get(url, url)
     env = {**BotProcess(client.url, tmp_path / "data", tmp_path / "log").env,
-           "TELEGRAM_BOT_TOKEN": token,
-           "TELEGRAM_API_URL": client.url if url == "sandbox" else url}
+           "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": address}
     done = subprocess.run([sys.executable, "-m", "bot", "run"], env=env, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 2
