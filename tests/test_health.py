@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import BotProcess, wait_for
+from tests.harness import BotProcess, Client, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 UNHEALTHY = {"ok": False, "last_poll_seconds": 412.0, "last_send_seconds": None,
@@ -88,3 +89,25 @@ def test_a_bot_that_cannot_be_asked_exits_2(tmp_path: Path) -> None:
     assert f"cannot ask the bot at http://127.0.0.1:{port}/healthz" in refused.stderr
     no_port = health(SSPBOT_WEB_PORT="0", SSPBOT_DATA_DIR=str(tmp_path))
     assert no_port.returncode == 2 and "web.port" in no_port.stderr
+
+
+def test_an_update_left_unhandled_makes_the_bot_unhealthy(client: Client,
+                                                          tmp_path: Path) -> None:
+    bot = BotProcess(client.url, tmp_path / "data", tmp_path / "bot.log")
+    bot.env["SSPBOT_HEALTH_GRACE"] = "3"
+    bot.start(client)
+    try:
+        settings = {"SSPBOT_DATA_DIR": bot.env["SSPBOT_DATA_DIR"], "SSPBOT_WEB_PORT": "0"}
+        wait_for(lambda: health(**settings).returncode == 0, timeout=20,
+                 what="the bot to say it is healthy")
+        # An update the bot committed and never finished, as a handler that hangs leaves it.
+        database = sqlite3.connect(tmp_path / "data" / "sspbot.sqlite3")
+        database.execute("INSERT INTO inbox (update_id, payload, done) VALUES (?, ?, 0)",
+                         [999_999_999, b"\x01" + b"\x00" * 40])
+        database.commit()
+        answer = wait_for(lambda: (lambda done: done if done.returncode == 1 else None)(
+            health(**settings)), timeout=30, what="the bot to say it is not healthy")
+        assert any(line.startswith("  oldest update not yet handled: ")
+                   for line in answer.stderr.splitlines())
+    finally:
+        bot.stop()

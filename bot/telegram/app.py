@@ -105,6 +105,7 @@ class TelegramSide:
         application.add_error_handler(_log_error)
         self._tasks: list[asyncio.Task[None]] = []
         self.started = time.time()
+        self._unhandled_since: dict[int, float] = {}  # update id -> first seen unfinished
 
     async def start(self) -> None:
         """Replay what was left, then poll and send. Telegram's start-up settings (command
@@ -124,30 +125,44 @@ class TelegramSide:
         return self._tasks[0]
 
     def health(self) -> dict[str, Any]:
-        """Is Telegram answering, is the inbox moving, is the outbox draining."""
+        """Is Telegram answering, are updates handled, is the outbox draining."""
         now = time.time()
         store = self.sender.store
         polled = self.inbox.last_poll
         oldest = store.oldest_due()
+        unhandled = self._unhandled(store.inbox_pending_ids(), now)
         report: dict[str, Any] = {
             "last_poll_seconds": None if polled is None else round(now - polled, 1),
             "last_send_seconds": (None if self.sender.last_success is None
                                   else round(now - self.sender.last_success, 1)),
-            "inbox_pending": len(store.inbox_pending_ids()),
+            "inbox_pending": len(self._unhandled_since),
+            "inbox_oldest_seconds": None if unhandled is None else round(unhandled, 1),
             "outbox": store.outbox_size(),
             "outbox_oldest_seconds": None if oldest is None else round(now - oldest, 1),
             "dead_letters": store.dead_letter_count(),
         }
         grace = self.settings.health_grace
         poll_limit = self.settings.poll_timeout + grace
-        draining = oldest is None or now - oldest < self.settings.send_give_up_seconds + grace
+        moving = oldest is None or now - oldest < self.settings.send_give_up_seconds + grace
+        # An update is handled in well under a second: one left for longer is stuck.
+        moving = moving and (unhandled is None or unhandled < grace)
         if self.webhook is not None:  # no polls to watch: Telegram posts when it has something
             report.update(self.webhook.health())
-            report["ok"] = draining
+            report["ok"] = moving
         else:  # the first poll has a poll's time to come back, like any other
             since = polled if polled is not None else self.started
-            report["ok"] = now - since < poll_limit and draining
+            report["ok"] = now - since < poll_limit and moving
         return report
+
+    def _unhandled(self, pending: list[int], now: float) -> float | None:
+        """How long the oldest update still unfinished has been so, as far as the health
+        checks have seen (the inbox keeps only the hour it arrived)."""
+        seen = self._unhandled_since
+        for update_id in set(seen) - set(pending):
+            del seen[update_id]
+        for update_id in pending:
+            seen.setdefault(update_id, now)
+        return now - min(seen.values()) if seen else None
 
     async def close(self) -> None:
         """After a failed start: close the connections to Telegram, whatever was opened."""

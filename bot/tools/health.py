@@ -26,6 +26,7 @@ FIGURES: Final = (
     ("last_webhook_seconds", "last update posted by Telegram", "s ago"),
     ("last_send_seconds", "last successful send", "s ago"),
     ("inbox_pending", "updates waiting in the inbox", ""),
+    ("inbox_oldest_seconds", "oldest update not yet handled", "s old"),
     ("outbox", "sends waiting in the outbox", ""),
     ("outbox_oldest_seconds", "oldest waiting send", "s old"),
     ("dead_letters", "dead letters (sends set aside)", ""),
