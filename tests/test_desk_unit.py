@@ -136,6 +136,31 @@ def test_cases_per_hour_are_limited(tmp_path: Path) -> None:
     assert desk.facts(who.key).cases_left
 
 
+def test_reports_per_hour_are_limited_and_no_trace_of_who_is_written_down(
+        tmp_path: Path) -> None:
+    clock = Clock(MONDAY_TEN)
+    desk = make_desk(tmp_path, clock)
+    who = person("r")
+    answers = {"category": "bullying", "victim": "me", "image_kind": None, "danger": "no",
+               "place": "school", "time": "today", "ongoing": "yes", "involved": "online_only",
+               "description": None}
+    made = 0
+    while desk.facts(who.key).reports_left:
+        with desk.store.transaction():
+            desk.dispatch.post(desk.apply(Effect("store_report", {
+                "answers": answers, "code": f"AAA-AAA-AA{'ABCDEFGH'[made]}", "triage": "green"}),
+                who, "teen"))
+        made += 1
+        assert made < 8
+    assert made >= 1 and desk.cases.get(made) is not None
+    # The limit holds, yet nothing on disk puts this person's key beside the hour of a report.
+    rows = desk.store.db.execute("SELECT count(*) FROM person_counts WHERE person_key = ?",
+                                 [who.key]).fetchone()[0]
+    assert rows == 0
+    clock.now += timedelta(hours=1)
+    assert desk.facts(who.key).reports_left
+
+
 def test_office_hours_parse_and_next_opening() -> None:
     hours = OfficeHours.parse("mon-thu 09:00-15:00, fri 09:00-13:00", "2026-12-24")
     tz = ZoneInfo("Europe/Copenhagen")

@@ -67,6 +67,10 @@ class Cases:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.db = store.db
+        # Reports a person made this hour, for the limit: in memory only. On disk, a person's
+        # key beside the hour of a report would tie an anonymous report to its chat (for
+        # whoever holds the secret). A restart forgets them: a few more reports, at most.
+        self._reports: dict[tuple[str, str], int] = {}
 
     def _one(self, where: str, params: list[Any]) -> Case | None:
         row = self.db.execute(f"{_SELECT} WHERE {where} LIMIT 1", params).fetchone()
@@ -214,11 +218,18 @@ class Cases:
 
     def counts_of(self, person_key: str, now: datetime) -> dict[str, int]:
         """This hour's counts of a person (reports, cases, failed lookups), in one look."""
-        return dict(self.db.execute(
+        counts = dict(self.db.execute(
             "SELECT what, n FROM person_counts WHERE person_key = ? AND window = ?",
             [person_key, hour_of(now)]).fetchall())
+        reports = self._reports.get((person_key, hour_of(now)))
+        return {**counts, REPORT: reports} if reports else counts
 
     def add_count(self, person_key: str, what: str, now: datetime) -> None:
+        hour = hour_of(now)
+        if what == REPORT:
+            self._reports = {key: n for key, n in self._reports.items() if key[1] == hour}
+            self._reports[(person_key, hour)] = self._reports.get((person_key, hour), 0) + 1
+            return
         self.db.execute(
             """INSERT INTO person_counts (person_key, what, window, n) VALUES (?, ?, ?, 1)
                ON CONFLICT (person_key, what, window) DO UPDATE SET n = n + 1""",
@@ -227,6 +238,7 @@ class Cases:
     def forget_person(self, person_key: str) -> None:
         """/slet: the helpers keyed by the person go; an open case ends separately."""
         self.db.execute("DELETE FROM person_counts WHERE person_key = ?", [person_key])
+        self._reports = {key: n for key, n in self._reports.items() if key[0] != person_key}
         self.db.execute("DELETE FROM visible_messages WHERE person_key = ?", [person_key])
         self.db.execute("DELETE FROM web_inputs WHERE person_key = ?", [person_key])
 
