@@ -261,3 +261,39 @@ def test_nothing_identifying_in_the_database_or_the_log(bot: BotProcess, client:
                    secret_words, str(BOT_ID) + ":"):
         assert needle not in log, needle
     assert not re.search(r"Traceback", log), log
+
+
+def test_a_page_that_stays_on_screen_loses_its_buttons_when_the_person_moves_on(
+        bot: BotProcess, client: Client) -> None:
+    client.send("/start 13-15")
+    client.wait_text(T.MENU)
+    client.press(T.BUTTON_CONSULTANT)
+    intro = wait_for(lambda: next((m for m in reversed(client.bot_messages())
+                                   if T.INTRO_OPEN in m["text"] or T.INTRO_CLOSED in m["text"]),
+                                  None), what="what happens if you write to SSP")
+    assert "Ikke nu" in client.labels(intro)
+    client.press("Ikke nu", message=intro)
+    wait_for(lambda: client.last()["message_id"] > intro["message_id"]
+             and T.MENU in client.last()["text"], what="the menu as a new message")
+
+    def the_intro() -> dict[str, object]:
+        return next(m for m in client.bot_messages() if m["message_id"] == intro["message_id"])
+
+    wait_for(lambda: not client.labels(the_intro()), what="the old page's buttons taken away")
+    assert the_intro()["text"] == intro["text"]  # its words stay
+
+
+def test_each_conversation_started_is_counted_by_audience_and_channel_only(
+        bot: BotProcess, client: Client, tmp_path: Path) -> None:
+    for user, deep_link in ((DEMO_USER_ID, "13-15"), (DEMO_USER_ID + 1, "13-15"),
+                            (DEMO_USER_ID + 2, "foraelder")):
+        client.send(f"/start {deep_link}", user=user)
+        client.wait_text(T.MENU if deep_link == "13-15" else "", chat=user)
+    client.send("/hjaelp")  # going on in a conversation is not a new one
+    client.wait_text(T.HELP)
+    database = sqlite3.connect(tmp_path / "data" / "sspbot.sqlite3")
+    counted = dict(((audience, channel), n) for audience, channel, n in database.execute(
+        "SELECT audience, channel, n FROM counters WHERE name = 'conversation_started'"))
+    assert counted == {("teen", "telegram"): 2, ("parent", "telegram"): 1}
+    assert [row[1] for row in database.execute("PRAGMA table_info(counters)")] == [
+        "month", "name", "audience", "channel", "n"]  # nothing that points to anyone
