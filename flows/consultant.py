@@ -123,6 +123,7 @@ def back_to_chat(event: EventData) -> None:
 
 back_to_chat.enters = (NAME, None)  # type: ignore[attr-defined]
 
+
 def resume_case(event: EventData) -> None:
     """Go on here with the chat the code belongs to: into it as it stands (waiting, or with
     the consultant who has it); the desk moves the case and what was written meanwhile."""
@@ -237,8 +238,8 @@ def detour(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcom
 
 
 def case_found(flows: Flows, session: Session, event: Event, facts: Facts) -> Outcome:
-    """/sag found an open chat with SSP that is held elsewhere (a page closed, a quick exit,
-    another phone): offer to go on with it here. The argument: "code|state|consultant"."""
+    """/sag found an open chat with SSP that is held elsewhere (a closed tab, another phone):
+    offer to go on with it here. The argument: "code|state|consultant"."""
     code, state, consultant = [*event.argument.split("|", 2), "", ""][:3]
     data = dict(session.data) if session.flow == NAME else park(session)
     data.update(resume_code=code, resume_consultant=consultant,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -89,3 +90,17 @@ def test_a_person_starts_the_bot_picks_an_audience_and_sees_the_menu(
         page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
         browser.close()
     assert (tmp_path / "demo.png").stat().st_size > 10_000
+
+
+def test_the_demo_prints_the_web_chat_beside_the_sandbox_and_it_answers(
+        demo: str, tmp_path: Path) -> None:
+    printed = wait_for(lambda: re.search(r"The web chat \(no Telegram needed\):\s+(http://\S+)",
+                                         (tmp_path / "demo.log").read_text()),
+                       what="the web chat's address in the demo's output")
+    assert demo in (tmp_path / "demo.log").read_text()  # and the sandbox's, beside it
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page.goto(printed.group(1))
+        expect(page.locator("#log").get_by_role("button").first).to_be_visible()
+        browser.close()

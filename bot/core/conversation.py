@@ -39,16 +39,25 @@ class Conversations:
         self.clock = clock
         self.new_code = new_code
         self.desk: Desk | None = None  # set once the desk exists; it steps conversations too
-        self._later: list[Callable[[], object]] = []
+        self._later: list[Callable[[], object]] = []  # see `later`
+        self._stepping = False  # inside a step: a step the desk takes there is nested
 
     def converse(self, person: Person, event: Event, pressed: str | None = None) -> Outcome:
         """`pressed`: the channel's handle of the message whose button was pressed, if it can
         be replaced by the answer."""
+        outermost = not self._stepping
+        self._stepping = True
         try:
-            return self._converse(person, event, pressed)
+            outcome = self._converse(person, event, pressed)
+            while outermost and self._later:  # once this step is saved, in the same commit
+                self._later.pop(0)()
+            return outcome
         except BaseException:
             self._later.clear()  # the transaction is rolled back: so is what was to follow
             raise
+        finally:
+            if outermost:
+                self._stepping = False
 
     def _converse(self, person: Person, event: Event, pressed: str | None) -> Outcome:
         assert self.desk is not None
@@ -78,13 +87,11 @@ class Conversations:
         self.dispatch.post(items)
         log.debug("%s -> %s.%s, %d deliveries", event.kind, outcome.session.flow,
                  outcome.session.state, len(items))
-        while self._later:  # what the desk does once this step is saved, in the same commit
-            self._later.pop(0)()
         return outcome
 
     def later(self, step: Callable[[], object]) -> None:
-        """For the desk: run `step` once the conversation being stepped has been saved (to
-        step the same person again, which must not happen inside their own step)."""
+        """For the desk: run `step` once the outermost conversation being stepped has been
+        saved (to step the same person again, which must not happen inside their own step)."""
         self._later.append(step)
 
     def apologise(self, person: Person) -> None:
