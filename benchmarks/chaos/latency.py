@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from benchmarks.chaos.relays import Case, open_case
-from benchmarks.chaos.rig import Bot, Sandbox, labels, percentile, settled, until
+from benchmarks.chaos.rig import Bot, Sandbox, labels, percentile, settled, until, with_fresh_bot
 from sandbox.world import STAFF_GROUP_ID
 from tests import texts as T
 
@@ -99,12 +99,7 @@ async def write(sandbox: Sandbox, case: Case, every: tuple[float, float],
 
 
 async def run(sandbox: Sandbox, folder: Path, settings: Settings) -> list[str]:
-    await sandbox.reset()
-    bot = Bot(sandbox.url, folder)
-    try:
-        return await _run(sandbox, bot, settings)
-    finally:
-        bot.stop()
+    return await with_fresh_bot(sandbox, folder, lambda bot: _run(sandbox, bot, settings))
 
 
 async def _run(sandbox: Sandbox, bot: Bot, settings: Settings) -> list[str]:

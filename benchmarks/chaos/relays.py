@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks.chaos.rig import Bot, Sandbox, error_lines, kind_of_error, settled, until
+from benchmarks.chaos.rig import (
+    Bot,
+    Sandbox,
+    error_lines,
+    kind_of_error,
+    settled,
+    until,
+    with_fresh_bot,
+)
 from sandbox.world import CONSULTANTS, STAFF_GROUP_ID
 from tests import texts as T
 
@@ -175,14 +183,10 @@ def consumed(sandbox: Sandbox) -> Counter[str]:
 
 
 async def run(sandbox: Sandbox, folder: Path, settings: Settings) -> list[str]:
-    await sandbox.reset()
     patch = ({"CHAOS_STAFF_PER_MINUTE": str(settings.staff_per_minute)}
              if settings.staff_per_minute else None)
-    bot = Bot(sandbox.url, folder, patch=patch)
-    try:
-        return await _run(sandbox, bot, settings)
-    finally:
-        bot.stop()
+    return await with_fresh_bot(sandbox, folder, lambda bot: _run(sandbox, bot, settings),
+                                patch)
 
 
 async def _run(sandbox: Sandbox, bot: Bot, settings: Settings) -> list[str]:

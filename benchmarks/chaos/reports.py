@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from benchmarks.chaos.rig import CODE, Bot, Sandbox, labels, settled, until
+from benchmarks.chaos.rig import CODE, Bot, Sandbox, labels, settled, until, with_fresh_bot
 from bot.core.codes import normalize
 from bot.core.keys import Keys
 from tests import texts as T
@@ -146,12 +146,7 @@ def _pending_staff(bot: Bot, keys: Keys) -> Counter[tuple[int, str]]:
 
 
 async def run(sandbox: Sandbox, folder: Path, settings: Settings) -> list[str]:
-    await sandbox.reset()
-    bot = Bot(sandbox.url, folder)
-    try:
-        return await _run(sandbox, bot, settings)
-    finally:
-        bot.stop()
+    return await with_fresh_bot(sandbox, folder, lambda bot: _run(sandbox, bot, settings))
 
 
 async def _run(sandbox: Sandbox, bot: Bot, settings: Settings) -> list[str]:

@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -276,3 +276,16 @@ def kind_of_error(line: str) -> str:
 
 
 __all__ = ["CODE", "DEMO_TOKEN", "Bot", "Sandbox", "labels", "percentile", "settled", "until"]
+
+
+async def with_fresh_bot(sandbox: Sandbox, folder: Path,
+                         body: Callable[[Bot], Awaitable[list[str]]],
+                         patch: dict[str, str] | None = None) -> list[str]:
+    """A scenario's frame: the sandbox reset, the real bot started in `folder` (through
+    benchmarks.chaos.launch with `patch`), `body` run, and the bot stopped whatever happens."""
+    await sandbox.reset()
+    bot = Bot(sandbox.url, folder, patch=patch)
+    try:
+        return await body(bot)
+    finally:
+        bot.stop()

@@ -15,7 +15,7 @@ from typing import Final
 from benchmarks.chaos.latency import Walker, walk
 from benchmarks.chaos.relays import Case, claim, open_case
 from benchmarks.chaos.reports import walk as report
-from benchmarks.chaos.rig import Bot, Sandbox
+from benchmarks.chaos.rig import Bot, Sandbox, with_fresh_bot
 from sandbox.world import CONSULTANTS, STAFF_GROUP_ID
 
 FIRST_WALKER: Final = 3_700_000
@@ -84,12 +84,7 @@ async def reports(sandbox: Sandbox, every: tuple[float, float], until_time: floa
 
 
 async def run(sandbox: Sandbox, folder: Path, settings: Settings) -> list[str]:
-    await sandbox.reset()
-    bot = Bot(sandbox.url, folder)
-    try:
-        return await _run(sandbox, bot, settings)
-    finally:
-        bot.stop()
+    return await with_fresh_bot(sandbox, folder, lambda bot: _run(sandbox, bot, settings))
 
 
 async def _run(sandbox: Sandbox, bot: Bot, settings: Settings) -> list[str]:
