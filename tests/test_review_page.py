@@ -297,3 +297,27 @@ def test_only_this_machine_and_its_own_forms_can_decide(review: str, content_cop
         "Content-Security-Policy"]
     assert not re.search(r"<script|https?://(?!127\.0\.0\.1)", page.text)
     assert not (content_copy / approvals.RECORD).exists()
+
+
+def test_the_review_page_stops_on_ctrl_c_also_when_started_in_the_background(
+        content_copy: Path, tmp_path: Path) -> None:
+    """A job a shell starts in the background inherits SIGINT ignored; Ctrl-C's signal and
+    SIGTERM still stop the page."""
+    log = tmp_path / "review.log"
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        log.write_bytes(b"")
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "review", "--port", "0"], stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "SSPBOT_CONTENT_DIR": str(content_copy)},
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        try:
+            wait_for(lambda: "http://127.0.0.1:" in log.read_text(), timeout=60,
+                     what="the review page to start")
+            process.send_signal(sig)
+            assert process.wait(60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(10)

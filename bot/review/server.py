@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -114,7 +115,8 @@ class ReviewServer:
         return response
 
     async def start(self, port: int = 0) -> str:
-        self._runner = web.AppRunner(self.app(), access_log=None)
+        # A local page: on stop, a request still being answered gets a moment, not a minute.
+        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.TCPSite(self._runner, HOST, port).start()
         self.port = int(self._runner.addresses[0][1])
@@ -192,7 +194,13 @@ async def serve(root: Path, port: int, say: Callable[[str], None]) -> None:
     server = ReviewServer(root)
     await asyncio.to_thread(server.texts)  # the first page opens at once
     say(await server.start(port))
+    # Ctrl-C and SIGTERM stop it whatever they were set to before (a job started in the
+    # background inherits SIGINT ignored, and would never stop).
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await server.stop()
