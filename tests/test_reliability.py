@@ -197,7 +197,11 @@ def test_a_telegram_that_counts_anew_is_still_answered(bot: BotProcess,
     bot.kill()
     client.reset()  # Telegram forgets: update ids start again from the beginning
     bot.start(client)
-    greet(client, DEMO_USER_ID)
+    # Real Telegram goes on counting message ids in a chat; the sandbox starts them again, so
+    # the first greeting sent again within the same second would be the very same update,
+    # rightly taken as one already answered. Something else said is a new update.
+    client.send("/hjaelp")
+    client.wait_text(T.HELP)
 
 
 # --- 4. long messages are split, never dropped ---------------------------------------------
