@@ -14,7 +14,7 @@ measured.
 Set-up: `max(--cases)` young people (13–15) each ask for a consultant and write a first message
 (tests/harness.py's `open_case`), and consultants take every case with "Tag sagen". Opening and
 claiming 50 cases sends a few hundred messages to the staff group, many minutes at 20 a minute,
-so the set-up runs the bot with the group's pace raised (benchmarks/fast_staff_group.py). Then
+so the set-up runs the bot with the group's pace raised (benchmarks/chaos/launch.py). Then
 the bot is stopped, and every scenario starts it afresh as shipped (`python -m bot run`: the
 group's budget starts full, as after a quiet spell) on those cases.
 
@@ -201,8 +201,8 @@ async def claim_all(control: Control, cases: int, within: float = 180.0) -> None
 
 async def set_up(control: Control, env: dict[str, str], users: list[int]) -> float:
     started = time.perf_counter()
-    bot = BotProcess({**env, "BENCH_STAFF_PER_MINUTE": str(SETUP_PER_MINUTE)}, "desk_setup",
-                     module=("benchmarks.fast_staff_group",))
+    bot = BotProcess({**env, "CHAOS_STAFF_PER_MINUTE": str(SETUP_PER_MINUTE)}, "desk_setup",
+                     module=("benchmarks.chaos.launch",))
     try:
         await start(bot)
         await asyncio.gather(*(open_case(control, user, i) for i, user in enumerate(users)))

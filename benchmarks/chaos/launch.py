@@ -5,7 +5,8 @@
   (`bot.service._retention`: `Store.prune` and `Desk.expire_topics`) deletes what a month of
   waiting would delete;
 - `CHAOS_STAFF_PER_MINUTE=300`: the staff group's pace (Telegram's 20 messages a minute,
-  `bot.telegram.pacing.GROUP_RATE`) is raised, so that a scenario with 50 cases fits in minutes.
+  `bot.telegram.pacing.GROUP_RATE`) is raised, so that a scenario with 50 cases fits in minutes
+  (the chaos run, and the set-up of benchmarks/desk_load.py).
 
 Then it runs `sspbot run`, as `python -m bot run` does."""
 

@@ -191,10 +191,15 @@ class Desk:
         return [StaffPost("open_topic", case.id, name=name, record="thread"),
                 StaffPost("post", case.id, self.render(summary), record="summary")]
 
+    def _by_code(self, typed: str) -> tuple[str, Case | None]:
+        """What a person typed as a code (normalized; "" when it cannot be one), and its case."""
+        normalized = normalize(typed)
+        if normalized is None:
+            return "", None
+        return normalized, self.cases.by_code_hash(self.store.keys.code_hash(normalized))
+
     def _connect_report(self, code: str, person: Person) -> list[Outgoing]:
-        normalized = normalize(code)
-        case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
-            else None
+        case = self._by_code(code)[1]
         if case is None or case.state == CaseState.CLOSED or self.cases.of_person(person.key):
             return []
         self.cases.connect(case.id, person)
@@ -205,16 +210,14 @@ class Desk:
         now = self.clock()
         if self.cases.count_of(person.key, LOOKUP_FAILURE, now) >= LOOKUP_FAILURES_PER_HOUR:
             return [self.to_person(person, Reply("report/lookups_limited"), audience)]
-        normalized = normalize(typed)
-        case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
-            else None
+        normalized, case = self._by_code(typed)
         if case is None:
             self.cases.add_count(person.key, LOOKUP_FAILURE, now)
             return [self.to_person(person, Reply("report/code_unknown"), audience)]
         status = {CaseState.WAITING: "received", CaseState.CLOSED: "closed"}.get(
             CaseState(case.state), "in_progress")
         if self._held_elsewhere(case, person):  # once this step is saved: go on here?
-            held = "|".join((normalized or "", case.state, case.consultant or ""))
+            held = "|".join((normalized, case.state, case.consultant or ""))
             self.conversations.later(partial(self.conversations.converse, person,
                                              Event(EventKind.DESK, "case_found", held)))
         now_here = self.local_now()
@@ -235,9 +238,7 @@ class Desk:
         """The holder of the code goes on with the chat here: the case is theirs at this
         address, what the earlier page never showed is shown here, the earlier address is told,
         and so is the topic. Anything changed meanwhile: say it could not be done."""
-        normalized = normalize(code)
-        case = self.cases.by_code_hash(self.store.keys.code_hash(normalized)) if normalized \
-            else None
+        case = self._by_code(code)[1]
         if case is None or not self._held_elsewhere(case, person):
             self.conversations.later(partial(self.conversations.converse, person,
                                              Event(EventKind.DESK, "case_not_resumed")))
